@@ -100,11 +100,14 @@ def decode_mask(
     image = _open_checked(data, what=what, max_pixels=max_pixels)
     original_mode = image.mode
     notes: list[str] = []
-    if image.mode in ("RGBA", "LA", "PA"):
-        # MagicBrush masks are RGBA with the edited region transparent in some releases;
-        # the hub release has it white. Use luminance of the composited image.
-        image, notes = to_rgb(image)
-    mask = image.convert("L") if image.mode != "L" else image
+    if image.mode in ("RGBA", "LA", "PA") and image.getchannel("A").getextrema()[0] < 255:
+        # The MagicBrush zip's masks are DALL-E 2 style: the input image with the edited
+        # region made transparent. The region to edit is where alpha is 0.
+        mask = image.getchannel("A").point(lambda alpha: 255 if alpha < 128 else 0)
+        notes.append(f"mask taken from the transparent region of a {image.mode} image")
+    else:
+        # The hub release (and our JSONL layout) paints the edited region white.
+        mask = image.convert("L") if image.mode != "L" else image
     if expected_size is not None and mask.size != expected_size:
         raise MaskRejected(
             f"{what}: mask is {mask.size[0]}x{mask.size[1]} but its image is "
