@@ -1,0 +1,81 @@
+"""The one place that reads the environment.
+
+`Settings` is read once by entry points (CLI, flows, app) and passed down; library code
+takes explicit arguments. Every field can be set with an environment variable of prefix
+`HANDSOFF_` (for example `HANDSOFF_DATABASE_URL`) or in a `.env` file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The admin credential that the demo uses; refused everywhere else.
+DEMO_ADMIN_PASSWORD = "handsoff-demo"
+
+
+def default_home() -> Path:
+    return Path.home() / ".handsoff"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HANDSOFF_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=default_home, description="Data directory root.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is an SQLite file under `home`. "
+        "Use postgresql+psycopg://user:pass@host/db for shared use.",
+    )
+    profile: str = Field(default="paper", description="Model profile name.")
+    profiles_file: Path | None = Field(default=None, description="TOML of user profiles.")
+    models_dir: Path | None = Field(
+        default=None, description="Where tiny models are built; default `home`/models."
+    )
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps.")
+    max_image_pixels: int = Field(default=4096 * 4096, gt=0)
+    max_instruction_chars: int = Field(default=500, gt=0)
+    environment: Literal["development", "demo", "production"] = "development"
+    admin_password: SecretStr = SecretStr(DEMO_ADMIN_PASSWORD)
+    app_host: str = "127.0.0.1"
+    app_port: int = 8501
+    app_base_url: str | None = Field(
+        default=None, description="Public base URL of the annotation app, for study links."
+    )
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.home / 'handsoff.db'}"
+        if self.models_dir is None:
+            self.models_dir = self.home / "models"
+        return self
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def url(self) -> str:
+        assert self.database_url is not None
+        return self.database_url
+
+    @property
+    def study_base_url(self) -> str:
+        return self.app_base_url or f"http://{self.app_host}:{self.app_port}"
+
+    def admin_password_is_default(self) -> bool:
+        return self.admin_password.get_secret_value() == DEMO_ADMIN_PASSWORD
+
+    def redacted_url(self) -> str:
+        """The database URL with any password hidden, safe to print or log."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

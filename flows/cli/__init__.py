@@ -1,0 +1,5 @@
+"""The `handsoff` command line."""
+
+from flows.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,1 @@
+"""Command modules of the `handsoff` CLI; each defines `register(groups)`."""
