@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps.")
     max_image_pixels: int = Field(default=4096 * 4096, gt=0)
     max_instruction_chars: int = Field(default=500, gt=0)
+    auto_migrate: bool = Field(
+        default=True,
+        description="Upgrade the schema to head when a command finds it behind "
+        "(set false on shared databases whose migrations an operator runs).",
+    )
     environment: Literal["development", "demo", "production"] = "development"
     admin_password: SecretStr = SecretStr(DEMO_ADMIN_PASSWORD)
     app_host: str = "127.0.0.1"

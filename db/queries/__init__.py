@@ -1,0 +1,1 @@
+"""Keyword-only query functions; callers own the session and the transaction."""

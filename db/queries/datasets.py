@@ -1,0 +1,99 @@
+"""Datasets and samples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Dataset, Sample
+
+
+class DatasetNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    id: int
+    name: str
+    source_format: str
+    source_path: str | None
+    samples: int
+    sessions: int
+    multi_turn_sessions: int
+
+
+def get_or_create_dataset(
+    *, session: Session, name: str, source_format: str, source_path: str | None
+) -> tuple[Dataset, bool]:
+    """The dataset called `name`, created if absent; the flag says whether it was created."""
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name))
+    if dataset is not None:
+        return dataset, False
+    dataset = Dataset(name=name, source_format=source_format, source_path=source_path)
+    session.add(dataset)
+    session.flush()
+    return dataset, True
+
+
+def get_dataset(*, session: Session, name: str) -> Dataset:
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name))
+    if dataset is None:
+        known = session.scalars(select(Dataset.name).order_by(Dataset.name)).all()
+        hint = f"; known datasets: {', '.join(known)}" if known else "; no dataset is imported yet"
+        raise DatasetNotFound(f"no dataset named {name!r}{hint}")
+    return dataset
+
+
+def existing_external_ids(*, session: Session, dataset_id: int) -> set[str]:
+    return set(session.scalars(select(Sample.external_id).where(Sample.dataset_id == dataset_id)))
+
+
+def add_sample(*, session: Session, dataset_id: int, **fields: Any) -> Sample:
+    sample = Sample(dataset_id=dataset_id, **fields)
+    session.add(sample)
+    return sample
+
+
+def list_datasets(*, session: Session) -> list[DatasetSummary]:
+    sessions_per_dataset = (
+        select(
+            Sample.dataset_id,
+            Sample.session_id,
+            func.count().label("turns"),
+        )
+        .group_by(Sample.dataset_id, Sample.session_id)
+        .subquery()
+    )
+    stats = (
+        select(
+            sessions_per_dataset.c.dataset_id,
+            func.sum(sessions_per_dataset.c.turns).label("samples"),
+            func.count().label("sessions"),
+            func.sum(func.cast(sessions_per_dataset.c.turns > 1, type_=func.count().type)).label(
+                "multi"
+            ),
+        )
+        .group_by(sessions_per_dataset.c.dataset_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Dataset, stats.c.samples, stats.c.sessions, stats.c.multi)
+        .outerjoin(stats, stats.c.dataset_id == Dataset.id)
+        .order_by(Dataset.name)
+    ).all()
+    return [
+        DatasetSummary(
+            id=dataset.id,
+            name=dataset.name,
+            source_format=dataset.source_format,
+            source_path=dataset.source_path,
+            samples=int(samples or 0),
+            sessions=int(sessions or 0),
+            multi_turn_sessions=int(multi or 0),
+        )
+        for dataset, samples, sessions, multi in rows
+    ]

@@ -1,0 +1,188 @@
+"""Importing a dataset into the database, one record at a time.
+
+A bad record is rejected with its id and reason and the rest goes on; re-importing the same
+data adds nothing (samples are keyed by (dataset, external id)); images are content-
+addressed, so a turn's target and the next turn's source are stored once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db.engine import session_scope
+from db.image_store import png_bytes, put_png
+from db.queries.datasets import add_sample, existing_external_ids, get_or_create_dataset
+from handsoff_core.data.records import (
+    MAX_INSTRUCTION_CHARS,
+    RejectedRecord,
+    SampleRecord,
+    ValidatedSample,
+    validate_record,
+)
+from handsoff_core.images import DEFAULT_MAX_PIXELS
+
+logger = logging.getLogger(__name__)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Samples per transaction: large enough to amortise commits, small enough that an
+# interrupted import loses little and a rerun picks up the rest.
+COMMIT_EVERY = 50
+
+
+@dataclass
+class ImportSummary:
+    dataset: str
+    dataset_created: bool
+    imported: int = 0
+    skipped: int = 0  # already present from an earlier import
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    converted: int = 0  # imported with a conversion note (mode, whitespace, size)
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dataset": self.dataset,
+            "dataset_created": self.dataset_created,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "rejected": self.rejected_count,
+            "converted": self.converted,
+            "rejections": [
+                {"id": item.external_id, "reason": item.reason} for item in self.rejected
+            ],
+        }
+
+
+def _store(session: Session, image: Image.Image, original: bytes | None, unchanged: bool) -> str:
+    # An RGB PNG that needed no conversion is stored as the original bytes: re-encoding
+    # is the slowest part of an import and would change nothing.
+    if unchanged and original is not None and original.startswith(PNG_SIGNATURE):
+        data = original
+    else:
+        data = png_bytes(image)
+    return put_png(
+        session=session,
+        data=data,
+        width=image.width,
+        height=image.height,
+        mode=image.mode,
+    )
+
+
+def _sample_fields(session: Session, sample: ValidatedSample) -> dict[str, object]:
+    record = sample.record
+
+    def unchanged(role: str) -> bool:
+        return not any(note.startswith(f"{role}:") for note in sample.notes)
+
+    source = _store(session, sample.source, record.source.data, unchanged("source"))
+    mask = _store(session, sample.mask, None, False) if sample.mask is not None else None
+    target = (
+        _store(
+            session,
+            sample.target,
+            record.target.data if record.target else None,
+            unchanged("target"),
+        )
+        if sample.target is not None
+        else None
+    )
+    return {
+        "external_id": record.external_id,
+        "session_id": record.session_id,
+        "turn_index": record.turn_index,
+        "instruction": sample.instruction,
+        "source_image": source,
+        "mask_image": mask,
+        "target_image": target,
+        "input_caption_global": record.input_caption_global,
+        "output_caption_global": record.output_caption_global,
+        "output_caption_local": record.output_caption_local,
+        "import_notes": list(sample.notes),
+    }
+
+
+def import_records(
+    *,
+    engine: Engine,
+    name: str,
+    records: Iterable[SampleRecord | RejectedRecord],
+    source_format: str,
+    source_path: str | None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
+    on_record: Callable[[], None] | None = None,
+) -> ImportSummary:
+    """Import `records` into the dataset `name` (created on first import)."""
+    with session_scope(engine) as session:
+        dataset, created = get_or_create_dataset(
+            session=session, name=name, source_format=source_format, source_path=source_path
+        )
+        dataset_id = dataset.id
+        present = existing_external_ids(session=session, dataset_id=dataset_id)
+    summary = ImportSummary(dataset=name, dataset_created=created)
+
+    pending = 0
+    with session_scope(engine) as session:
+        for record in records:
+            if on_record is not None:
+                on_record()
+            if isinstance(record, RejectedRecord):
+                summary.rejected.append(record)
+                logger.warning("rejected %s: %s", record.external_id, record.reason)
+                continue
+            if record.external_id in present:
+                summary.skipped += 1
+                continue
+            validated = validate_record(
+                record, max_pixels=max_pixels, max_instruction_chars=max_instruction_chars
+            )
+            if isinstance(validated, RejectedRecord):
+                summary.rejected.append(validated)
+                logger.warning("rejected %s: %s", validated.external_id, validated.reason)
+                continue
+            add_sample(session=session, dataset_id=dataset_id, **_sample_fields(session, validated))
+            present.add(record.external_id)
+            summary.imported += 1
+            summary.converted += bool(validated.notes)
+            pending += 1
+            if pending >= COMMIT_EVERY:
+                session.commit()
+                pending = 0
+    return summary
+
+
+def import_dataset_path(
+    *,
+    engine: Engine,
+    path: Path,
+    name: str,
+    format: str = "auto",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
+    on_record: Callable[[], None] | None = None,
+) -> ImportSummary:
+    """Read the dataset at `path` (any supported layout) and import it as `name`."""
+    from handsoff_core.data import detect_format, read_dataset
+
+    resolved = detect_format(path) if format == "auto" else format
+    return import_records(
+        engine=engine,
+        name=name,
+        records=read_dataset(path, format=resolved),  # type: ignore[arg-type]
+        source_format=resolved,
+        source_path=str(path),
+        max_pixels=max_pixels,
+        max_instruction_chars=max_instruction_chars,
+        on_record=on_record,
+    )
