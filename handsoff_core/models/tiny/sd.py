@@ -38,7 +38,7 @@ SD14_SCHEDULER_CONFIG: dict[str, Any] = {
 
 # Words a tiny tokenizer turns into single tokens, so test captions tokenize as words, as
 # CLIP's real vocabulary would. Anything else falls back to characters (byte-level BPE).
-_CAPTION_WORDS = (
+_CAPTION_TEXT = (
     "a an the of in on with and at to is are photo photography picture image painting "
     "cat dog horse bird man woman person people child boy girl car bus train boat plane "
     "hat cap glasses dress shirt red blue green yellow black white brown orange pink purple "
@@ -47,13 +47,13 @@ _CAPTION_WORDS = (
     "banana pizza cake bowl plate cup bottle sitting standing walking running holding "
     "wearing next near front top small large big old young two three make it put add "
     "remove change turn into replace let have instead sunny rainy night day"
-).split()
+)
 
 _TINY_TEXT_HIDDEN = 32
 
 
 def _tiny_clip_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """A byte-level BPE vocabulary and merges in CLIP's format, built from `_CAPTION_WORDS`.
+    """A byte-level BPE vocabulary and merges in CLIP's format, built from `_CAPTION_TEXT`.
 
     CLIP marks the end of a word with "</w>"; the base vocabulary is the 256 byte symbols
     with and without that marker, then one token per merge, then the two special tokens.
@@ -64,7 +64,7 @@ def _tiny_clip_vocab() -> tuple[dict[str, int], list[tuple[str, str]]]:
     vocab_list = symbols + [s + "</w>" for s in symbols]
     merges: list[tuple[str, str]] = []
     seen = set(vocab_list)
-    for word in _CAPTION_WORDS:
+    for word in _CAPTION_TEXT.split():
         # Merge left to right: "c a t</w>" -> "ca t</w>" -> "cat</w>".
         pieces = [*word[:-1], word[-1] + "</w>"]
         left = pieces[0]
@@ -140,9 +140,11 @@ def make_tiny_tokenizer(config: dict[str, Any] | None = None) -> Any:
     from transformers import CLIPTokenizer
 
     config = config if config is not None else tiny_sd_configs()["tokenizer"]
+    # transformers 5 takes merges as (left, right) pairs, though its hint says strings.
+    merges: Any = [(str(left), str(right)) for left, right in config["merges"]]
     return CLIPTokenizer(
         vocab=dict(config["vocab"]),
-        merges=[(str(left), str(right)) for left, right in config["merges"]],
+        merges=merges,
         model_max_length=int(config["model_max_length"]),
     )
 
@@ -173,7 +175,7 @@ def build_tiny_sd(path: Path) -> Path:
         text_encoder = CLIPTextModel(CLIPTextConfig(**configs["text_encoder"]))
     finally:
         torch.random.set_rng_state(generator_state)
-    pipeline = StableDiffusionPipeline(
+    pipeline: Any = StableDiffusionPipeline(
         vae=vae,
         text_encoder=text_encoder,
         tokenizer=make_tiny_tokenizer(configs["tokenizer"]),
@@ -276,9 +278,10 @@ def sd14_arch_components(
         torch.manual_seed(0)
         # Parameters are created directly on the device: a full UNet on CPU first costs
         # seconds and 3.4 GB for nothing.
+        # (Typed Any: diffusers' decorated classes confuse mypy.)
         with torch.device(device):
-            unet = UNet2DConditionModel(**configs["unet"])
-            vae = AutoencoderKL(**configs["vae"])
+            unet: Any = UNet2DConditionModel(**configs["unet"])
+            vae: Any = AutoencoderKL(**configs["vae"])
             text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
     finally:
         torch.random.set_rng_state(generator_state)
