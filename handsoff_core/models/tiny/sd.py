@@ -282,7 +282,7 @@ def sd14_arch_components(
         with torch.device(device):
             unet: Any = UNet2DConditionModel(**configs["unet"])
             vae: Any = AutoencoderKL(**configs["vae"])
-            text_encoder = CLIPTextModel(CLIPTextConfig(**text_config))
+            text_encoder: Any = CLIPTextModel(CLIPTextConfig(**text_config))
     finally:
         torch.random.set_rng_state(generator_state)
     return {
