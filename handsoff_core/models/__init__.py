@@ -1,0 +1,1 @@
+"""Model profiles (`profiles`), loading (`loading`) and toy-size builders (`tiny`)."""

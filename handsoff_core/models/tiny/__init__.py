@@ -1,0 +1,1 @@
+"""Toy-size models with random weights, saved as from_pretrained folders (see `build`)."""
