@@ -12,7 +12,7 @@ from rich.console import Console
 from db.settings import Settings, load_settings
 
 # Human-readable output goes to stderr so `--json` output on stdout stays parseable.
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def get_settings() -> Settings:

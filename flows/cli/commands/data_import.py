@@ -35,6 +35,7 @@ def register(groups: CommandGroups) -> None:
 
         from flows.cli.database import open_database
         from flows.dataset_import import import_dataset_path
+        from handsoff_core.data import count_records
         from handsoff_core.errors import HandsoffError
 
         if format not in ("auto", "magicbrush", "hub", "jsonl"):
@@ -42,6 +43,10 @@ def register(groups: CommandGroups) -> None:
         if not path.exists():
             fail(f"{path}: no such file or folder")
         settings = get_settings()
+        try:
+            total = count_records(path, format)  # type: ignore[arg-type]
+        except HandsoffError as exc:
+            fail(f"{path}: {exc}")
         engine = open_database(settings)
         with Progress(
             TextColumn("importing"),
@@ -51,7 +56,7 @@ def register(groups: CommandGroups) -> None:
             transient=True,
             disable=as_json,
         ) as progress:
-            task = progress.add_task("import", total=None)
+            task = progress.add_task("import", total=total)
             try:
                 summary = import_dataset_path(
                     engine=engine,
