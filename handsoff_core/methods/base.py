@@ -15,11 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from handsoff_core.errors import ConfigError, ItemError
+from handsoff_core.errors import ConfigError, ImageRejected, InstructionRejected, ItemError
+from handsoff_core.images import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     import torch
     from PIL import Image
+
+# The settings' default (HANDSOFF_MAX_INSTRUCTION_CHARS); MagicBrush's longest is far shorter.
+MAX_INSTRUCTION_CHARS = 500
 
 
 def _canonical_value(value: Any, *, path: str) -> Any:
@@ -113,3 +117,45 @@ def edit_each(method: EditMethod, requests: Sequence[EditRequest]) -> list[EditR
         except ItemError as error:
             results.append(error)
     return results
+
+
+def check_request(
+    request: EditRequest,
+    *,
+    needs_instruction: bool = True,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
+) -> None:
+    """Refuse what no method can edit, naming the item: ImageRejected / InstructionRejected.
+
+    Images must already be RGB: conversion (with its note) is the image gate's job
+    (`handsoff_core.images.decode_image`), so a method never changes its input silently.
+    """
+    from PIL import Image
+
+    item = f"item {request.item_id!r}"
+    image = request.source_image
+    if not isinstance(image, Image.Image):
+        raise ImageRejected(f"{item}: source image is a {type(image).__name__}, not a PIL image")
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise ImageRejected(f"{item}: zero-size source image ({width}x{height})")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"{item}: source image {width}x{height} exceeds the limit of {max_pixels} pixels"
+        )
+    if image.mode != "RGB":
+        raise ImageRejected(
+            f"{item}: source image has mode {image.mode}, expected RGB "
+            "(decode it with handsoff_core.images.decode_image)"
+        )
+    if not needs_instruction:
+        return
+    instruction = request.instruction
+    if not isinstance(instruction, str) or not instruction.strip():
+        raise InstructionRejected(f"{item}: empty instruction")
+    if len(instruction) > max_instruction_chars:
+        raise InstructionRejected(
+            f"{item}: instruction of {len(instruction)} characters exceeds the limit of "
+            f"{max_instruction_chars}"
+        )
