@@ -49,17 +49,19 @@ def _open_shard(shard: Path) -> Any:
 
 def _blob(value: Any, *, column: str, origin: str, required: bool) -> ImageBlob | None:
     """An image struct {"bytes", "path"} (or raw bytes) as a blob; ValueError when unusable."""
-    if value is None:
+    data = value.get("bytes") if isinstance(value, dict) else value
+    if data is None:
+        if isinstance(value, dict) and value.get("path"):
+            # The image lives in a file next to the shard: not the hub release's layout.
+            raise ValueError(
+                f"{column} has no bytes, only the path {value['path']!r} (path-only image "
+                "structs are not supported)"
+            )
         if required:
             raise ValueError(f"{column} is null")
         return None
-    data = value.get("bytes") if isinstance(value, dict) else value
-    if data is None and required:
-        raise ValueError(f"{column} has no bytes (path-only image structs are not supported)")
-    if data is None:
-        return None
     if not isinstance(data, bytes | bytearray):
-        raise ValueError(f"{column} holds a {type(data).__name__}, expected image bytes")
+        raise ValueError(f"{column} holds {type(data).__name__}, expected image bytes")
     return ImageBlob(data=bytes(data), origin=f"{origin} {column}")
 
 

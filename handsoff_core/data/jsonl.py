@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from handsoff_core.data.json_shape import json_type
 from handsoff_core.data.records import DatasetUnreadable, ImageBlob, RejectedRecord, SampleRecord
 
 REQUIRED_KEYS = ("id", "image", "instruction")
@@ -61,7 +62,7 @@ def _blob(base: Path, relative: str | None, key: str) -> ImageBlob | None:
 
 def _line_record(obj: Any, *, base: Path) -> SampleRecord:
     if not isinstance(obj, dict):
-        raise ValueError(f"line holds a {type(obj).__name__}, expected an object")
+        raise ValueError(f"line holds {json_type(obj)}, expected an object")
     unknown = sorted(set(obj) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}")
@@ -93,7 +94,7 @@ def _line_record(obj: Any, *, base: Path) -> SampleRecord:
 
 
 def _best_id(obj: Any, line_number: int) -> str:
-    if isinstance(obj, dict) and isinstance(obj.get("id"), str | int):
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str | int) and str(obj["id"]).strip():
         return str(obj["id"])
     return f"line {line_number}"
 
@@ -129,9 +130,9 @@ def read_jsonl(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            yield RejectedRecord(where, f"{where}: invalid JSON ({exc})")
+            yield RejectedRecord(where, f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
             continue
         try:
             record = _line_record(obj, base=base)

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from handsoff_core.data.archive import FileTree, MemberUnreadable, open_tree
+from handsoff_core.data.json_shape import json_type
 from handsoff_core.data.records import DatasetUnreadable, ImageBlob, RejectedRecord, SampleRecord
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _load_object(tree: FileTree, name: str, *, required: bool) -> _Object | None
     if not isinstance(value, _Object):
         raise DatasetUnreadable(
             f"{tree.description}: {name} must be an object keyed by image id, "
-            f"not a {type(value).__name__}"
+            f"not {json_type(value)}"
         )
     return value
 
@@ -78,9 +79,7 @@ def _session_captions(
         return None
     entry = descriptions[session_id]
     if not isinstance(entry, dict):
-        raise ValueError(
-            f"{name} entry is a {type(entry).__name__}, expected an object of captions"
-        )
+        raise ValueError(f"{name} entry is {json_type(entry)}, expected an object of captions")
     return entry
 
 
@@ -89,7 +88,7 @@ def _caption(captions: dict[str, Any] | None, file_name: str, *, name: str) -> s
         return None
     caption = captions[file_name]
     if not isinstance(caption, str):
-        raise ValueError(f"{name} caption of {file_name} is a {type(caption).__name__}")
+        raise ValueError(f"{name} caption of {file_name} is {json_type(caption)}")
     return caption
 
 
@@ -121,8 +120,7 @@ def _read_turn(
     """One turn as a record; raises ValueError or MemberUnreadable with the reason."""
     if not isinstance(turn, dict):
         raise ValueError(
-            f"turn is a {type(turn).__name__}, expected an object with input, mask, output, "
-            "instruction"
+            f"turn is {json_type(turn)}, expected an object with input, mask, output, instruction"
         )
     instruction = turn.get("instruction")
     if not isinstance(instruction, str):
@@ -155,7 +153,7 @@ def _read_session(
     if not isinstance(turns, list):
         yield RejectedRecord(
             f"session {session_id}",
-            f"{SESSIONS_FILE}: session is a {type(turns).__name__}, expected a list of turns",
+            f"{SESSIONS_FILE}: session is {json_type(turns)}, expected a list of turns",
         )
         return
     if not turns:
