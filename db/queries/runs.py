@@ -1,0 +1,196 @@
+"""Evaluation runs and the method configurations they evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from db.base import utcnow
+from db.models import Dataset, Edit, MethodConfig, Run, RunMethodConfig, RunStatus, Sample
+from db.queries.edits import insert_ignore
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    dataset: str
+    status: str
+    profile: str
+    seed: int
+    setting: str
+    methods: list[str]
+    counts: dict[str, Any]  # as written when the run last finished
+    edits_created: int  # edit rows this run wrote (others may come from earlier runs)
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def get_or_create_method_config(
+    *, session: Session, method: str, params: Mapping[str, Any], config_hash: str
+) -> MethodConfig:
+    """The stored config with this hash, inserted if absent (safe under concurrent writers)."""
+    session.execute(
+        insert_ignore(session, MethodConfig).values(
+            method=method, params=dict(params), config_hash=config_hash, created_at=utcnow()
+        )
+    )
+    config = session.scalar(select(MethodConfig).where(MethodConfig.config_hash == config_hash))
+    assert config is not None
+    return config
+
+
+def create_run(
+    *,
+    session: Session,
+    dataset_id: int,
+    profile: str,
+    seed: int,
+    setting: str,
+    selection: Mapping[str, Any],
+    provenance: Mapping[str, Any],
+    method_config_ids: Sequence[int],
+) -> Run:
+    run = Run(
+        dataset_id=dataset_id,
+        status=RunStatus.PENDING.value,
+        profile=profile,
+        seed=seed,
+        setting=setting,
+        selection=dict(selection),
+        provenance=dict(provenance),
+        counts={},
+    )
+    session.add(run)
+    session.flush()
+    for config_id in dict.fromkeys(method_config_ids):  # ordered, without repeats
+        session.add(RunMethodConfig(run_id=run.id, method_config_id=config_id))
+    session.flush()
+    return run
+
+
+def get_run(*, session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        latest = session.scalar(select(func.max(Run.id)))
+        hint = f" (latest run is {latest})" if latest is not None else " (there are no runs yet)"
+        raise RunNotFound(f"no run with id {run_id}{hint}")
+    return run
+
+
+def run_method_configs(*, session: Session, run_id: int) -> list[MethodConfig]:
+    """The run's configs, in the order they were added (oracles last)."""
+    return list(
+        session.scalars(
+            select(MethodConfig)
+            .join(RunMethodConfig, RunMethodConfig.method_config_id == MethodConfig.id)
+            .where(RunMethodConfig.run_id == run_id)
+            .order_by(MethodConfig.id)
+        )
+    )
+
+
+def run_samples(*, session: Session, run: Run) -> list[Sample]:
+    """The samples a run covers, ordered by (session, turn): its selection applied."""
+    query = (
+        select(Sample)
+        .where(Sample.dataset_id == run.dataset_id)
+        .order_by(Sample.session_id, Sample.turn_index, Sample.id)
+    )
+    sample_ids = run.selection.get("sample_ids")
+    if sample_ids:
+        query = query.where(Sample.external_id.in_(list(sample_ids)))
+    samples = list(session.scalars(query))
+    limit = run.selection.get("limit")
+    if limit is None:
+        return samples
+    if run.setting == "multi-turn":
+        # A multi-turn limit counts whole sessions: a later turn needs its earlier ones.
+        sessions = list(dict.fromkeys(sample.session_id for sample in samples))[: int(limit)]
+        keep = set(sessions)
+        return [sample for sample in samples if sample.session_id in keep]
+    return samples[: int(limit)]
+
+
+def set_run_status(
+    *,
+    session: Session,
+    run_id: int,
+    status: RunStatus,
+    counts: Mapping[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    values: dict[str, Any] = {"status": status.value, "error": error}
+    if status is RunStatus.RUNNING:
+        values["started_at"] = utcnow()
+        values["finished_at"] = None
+    elif status in (RunStatus.COMPLETED, RunStatus.PARTIAL, RunStatus.FAILED):
+        values["finished_at"] = utcnow()
+    if counts is not None:
+        values["counts"] = dict(counts)
+    session.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def merge_run_provenance(*, session: Session, run_id: int, patch: Mapping[str, Any]) -> None:
+    """Merge `patch` into the run's provenance (read-modify-write under a row lock;
+    SQLite serialises writers itself). Nested dicts are merged one level deep, so shards
+    can each add their own entry under "shards"."""
+    run = session.scalar(select(Run).where(Run.id == run_id).with_for_update())
+    if run is None:
+        raise RunNotFound(f"no run with id {run_id}")
+    provenance = dict(run.provenance or {})
+    for key, value in patch.items():
+        if isinstance(value, Mapping) and isinstance(provenance.get(key), Mapping):
+            provenance[key] = {**provenance[key], **value}
+        else:
+            provenance[key] = value
+    run.provenance = provenance
+
+
+def list_runs(*, session: Session, limit: int = 50) -> list[RunSummary]:
+    runs = session.execute(
+        select(Run, Dataset.name)
+        .join(Dataset, Dataset.id == Run.dataset_id)
+        .order_by(Run.id.desc())
+        .limit(limit)
+    ).all()
+    if not runs:
+        return []
+    run_ids = [run.id for run, _ in runs]
+    created = dict(
+        session.execute(
+            select(Edit.run_id, func.count()).where(Edit.run_id.in_(run_ids)).group_by(Edit.run_id)
+        ).all()
+    )
+    methods: dict[int, list[str]] = {run_id: [] for run_id in run_ids}
+    for run_id, method in session.execute(
+        select(RunMethodConfig.run_id, MethodConfig.method)
+        .join(MethodConfig, MethodConfig.id == RunMethodConfig.method_config_id)
+        .where(RunMethodConfig.run_id.in_(run_ids))
+        .order_by(RunMethodConfig.run_id, MethodConfig.id)
+    ):
+        methods[run_id].append(method)
+    return [
+        RunSummary(
+            id=run.id,
+            dataset=dataset_name,
+            status=run.status,
+            profile=run.profile,
+            seed=run.seed,
+            setting=run.setting,
+            methods=methods[run.id],
+            counts=dict(run.counts or {}),
+            edits_created=int(created.get(run.id, 0)),
+            created_at=run.created_at,
+            finished_at=run.finished_at,
+        )
+        for run, dataset_name in runs
+    ]

@@ -1,0 +1,199 @@
+"""`handsoff run`: create (or resume) an evaluation run, evaluate it, score it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from flows.cli.common import console, emit_json, fail, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from flows.cli.app import CommandGroups
+
+
+def split_list(text: str | None) -> list[str]:
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def parse_weights(text: str | None) -> list[float]:
+    weights = []
+    for item in split_list(text):
+        try:
+            weights.append(float(item))
+        except ValueError:
+            fail(f"--weights: {item!r} is not a number")
+    return weights
+
+
+def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
+    """`METHOD.NAME=VALUE` pairs (VALUE as JSON when it parses, else a string)."""
+    params: dict[str, dict[str, Any]] = {}
+    for item in items or []:
+        target, equals, raw = item.partition("=")
+        method, dot, name = target.partition(".")
+        if not equals or not dot or not method or not name:
+            fail(f"--param {item!r}: expected METHOD.NAME=VALUE, e.g. handsoff.weight=1.25")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params.setdefault(method, {})[name] = value
+    return params
+
+
+def run_and_report(
+    engine: Engine,
+    run_id: int,
+    *,
+    shards: int,
+    dispatch: str,
+    batch_size: int,
+    use_sweeps: bool,
+    score_edits: bool,
+    device: str | None,
+    as_json: bool,
+) -> dict[str, Any]:
+    """Evaluate (and score) run `run_id` through Prefect with a progress bar; print the digest."""
+    from flows.pipeline import evaluation_pipeline
+    from flows.progress import with_run_progress
+    from flows.summary import digest_table, run_digest
+
+    def work() -> dict[str, Any]:
+        result: dict[str, Any] = evaluation_pipeline(
+            run_id=run_id,
+            shards=shards,
+            dispatch=dispatch,
+            batch_size=batch_size,
+            use_sweeps=use_sweeps,
+            score_edits=score_edits,
+            device=device,
+        )
+        return result
+
+    try:
+        result = with_run_progress(engine, run_id, work, console=console, disable=as_json)
+    except Exception as error:
+        fail(
+            f"run {run_id} stopped: {type(error).__name__}: {error}\n"
+            f"  finished edits are kept; `handsoff run --resume {run_id}` continues it"
+        )
+    digest = run_digest(engine, run_id)
+    if not as_json:
+        console.print(digest_table(digest))
+    return {"run_id": run_id, **digest.as_dict(), "shards": result["evaluation"].get("shards")}
+
+
+def register(groups: CommandGroups) -> None:
+    @groups.root.command("run")
+    def run_command(
+        dataset: Annotated[
+            str | None, typer.Option("--dataset", help="Dataset name (see `handsoff data list`).")
+        ] = None,
+        methods: Annotated[
+            str,
+            typer.Option("--methods", help="Comma-separated methods; the oracles are added."),
+        ] = "handsoff,instruct-pix2pix",
+        profile: Annotated[
+            str | None, typer.Option("--profile", help="Model profile (default: settings).")
+        ] = None,
+        limit: Annotated[int | None, typer.Option("--limit", help="First N samples.")] = None,
+        samples: Annotated[
+            str | None, typer.Option("--samples", help="Comma-separated sample ids.")
+        ] = None,
+        weights: Annotated[
+            str | None, typer.Option("--weights", help="Edit-weight sweep, e.g. 0.75,1.0.")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed")] = 0,
+        setting: Annotated[
+            str, typer.Option("--setting", help="single-turn or multi-turn.")
+        ] = "single-turn",
+        param: Annotated[
+            list[str] | None,
+            typer.Option("--param", help="METHOD.NAME=VALUE, repeatable."),
+        ] = None,
+        resume: Annotated[
+            int | None, typer.Option("--resume", help="Continue run ID (only what is missing).")
+        ] = None,
+        shards: Annotated[int, typer.Option("--shards", min=1)] = 1,
+        dispatch: Annotated[
+            str,
+            typer.Option("--dispatch", help="local, or deployment (shards to the gpu pool)."),
+        ] = "local",
+        batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 4,
+        no_sweep: Annotated[
+            bool, typer.Option("--no-sweep", help="Edit each weight separately.")
+        ] = False,
+        no_score: Annotated[bool, typer.Option("--no-score", help="Skip the metrics.")] = False,
+        device: Annotated[str | None, typer.Option("--device")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+        verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
+    ) -> None:
+        """Evaluate methods on a dataset (through Prefect), then score the edits."""
+        from flows.progress import quiet_prefect_console
+
+        quiet_prefect_console(verbose)
+        from db.engine import session_scope
+        from db.queries.runs import RunNotFound, get_run
+        from flows.cli.database import open_database
+        from flows.runs import RunRequest, RunRequestError, create_run
+        from handsoff_core.errors import ConfigError
+
+        if dispatch not in ("local", "deployment"):
+            fail(f"--dispatch {dispatch!r}: use local or deployment")
+        settings = get_settings()
+        engine = open_database(settings)
+        if resume is not None:
+            if dataset is not None:
+                fail("--resume continues an existing run: leave out --dataset")
+            try:
+                with session_scope(engine) as session:
+                    get_run(session=session, run_id=resume)
+            except RunNotFound as error:
+                fail(str(error))
+            run_id = resume
+        else:
+            if dataset is None:
+                fail("--dataset is required (or --resume RUN_ID)")
+            request = RunRequest(
+                dataset=dataset,
+                methods=split_list(methods),
+                profile=profile or settings.profile,
+                seed=seed,
+                setting=setting,
+                limit=limit,
+                sample_ids=split_list(samples),
+                weights=parse_weights(weights),
+                params=parse_params(param),
+            )
+            try:
+                run_id = create_run(
+                    engine=engine, request=request, profiles_file=settings.profiles_file
+                )
+            except (RunRequestError, ConfigError) as error:
+                fail(str(error))
+        if not as_json:
+            console.print(f"run [bold]{run_id}[/] on {settings.redacted_url()}")
+        payload = run_and_report(
+            engine,
+            run_id,
+            shards=shards,
+            dispatch=dispatch,
+            batch_size=batch_size,
+            use_sweeps=not no_sweep,
+            score_edits=not no_score,
+            device=device,
+            as_json=as_json,
+        )
+        if as_json:
+            emit_json(payload)
+        else:
+            console.print(
+                f"next: `handsoff runs`, `handsoff report --run {run_id}`, "
+                f"`handsoff study create --run {run_id}`"
+            )
+        if payload["status"] != "completed":
+            raise typer.Exit(3)

@@ -1,0 +1,185 @@
+"""Creating an evaluation run: every input checked before anything is written.
+
+A run is a record: the dataset, the fully resolved method configs (the oracles `identity`
+and `ground-truth` always among them, so every table has its floor and ceiling), profile,
+seed, setting, selection and provenance. Bad input (unknown dataset, method, parameter or
+profile; an empty dataset or selection) raises `RunRequestError` or `ConfigError` with a
+clear message and leaves the database untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from db.engine import session_scope
+from db.models import Sample
+from db.queries.datasets import DatasetNotFound, get_dataset
+from db.queries.runs import create_run as insert_run
+from db.queries.runs import get_or_create_method_config, get_run, run_samples
+from handsoff_core.errors import ConfigError, HandsoffError
+from handsoff_core.methods.base import MethodConfig
+from handsoff_core.methods.registry import METHOD_NAMES, default_config
+
+ORACLES: tuple[str, ...] = ("identity", "ground-truth")
+SETTINGS: tuple[str, ...] = ("single-turn", "multi-turn")
+# The edit-weight parameter a `--weights` sweep varies (Hands-off's w, METHOD.md s1.3).
+WEIGHT_PARAM = "weight"
+
+
+class RunRequestError(HandsoffError):
+    """A run that cannot be created as asked (names the offending input)."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    dataset: str
+    methods: Sequence[str]
+    profile: str = "paper"
+    seed: int = 0
+    setting: str = "single-turn"
+    limit: int | None = None
+    sample_ids: Sequence[str] = ()
+    weights: Sequence[float] = ()  # edit-weight sweep for methods that have a weight
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # per method
+    include_oracles: bool = True
+
+    def selection(self) -> dict[str, Any]:
+        selection: dict[str, Any] = {}
+        if self.limit is not None:
+            selection["limit"] = self.limit
+        if self.sample_ids:
+            selection["sample_ids"] = list(self.sample_ids)
+        return selection
+
+
+def resolve_configs(request: RunRequest) -> list[MethodConfig]:
+    """The request's method configs, fully resolved, weights expanded, oracles appended."""
+    if not request.methods:
+        raise RunRequestError("no method given; known methods: " + ", ".join(METHOD_NAMES))
+    unknown = [name for name in request.methods if name not in METHOD_NAMES]
+    if unknown:
+        raise RunRequestError(
+            f"unknown method(s) {', '.join(map(repr, unknown))}; known methods: "
+            + ", ".join(METHOD_NAMES)
+        )
+    stray = sorted(set(request.params) - set(request.methods))
+    if stray:
+        raise RunRequestError(f"parameters given for method(s) not in the run: {stray}")
+    configs: list[MethodConfig] = []
+    swept = False
+    for name in dict.fromkeys(request.methods):
+        overrides = dict(request.params.get(name, {}))
+        base = default_config(name, **overrides)
+        if request.weights and WEIGHT_PARAM in base.params:
+            swept = True
+            configs.extend(
+                default_config(name, **{**overrides, WEIGHT_PARAM: float(weight)})
+                for weight in request.weights
+            )
+        else:
+            configs.append(base)
+    if request.weights and not swept:
+        raise RunRequestError(
+            f"--weights given but none of {list(request.methods)} has a {WEIGHT_PARAM!r} "
+            "parameter (Hands-off and its ablations do)"
+        )
+    if request.include_oracles:
+        configs.extend(default_config(name) for name in ORACLES if name not in request.methods)
+    unique: dict[str, MethodConfig] = {}
+    for config in configs:
+        unique.setdefault(config.config_hash(), config)
+    return list(unique.values())
+
+
+def check_profile(name: str, *, profiles_file: Path | None = None) -> None:
+    """Raise `RunRequestError` for a profile name that is not defined (nothing is built)."""
+    from handsoff_core.models.profiles import parse_profile
+
+    try:
+        parse_profile(name, profiles_file=profiles_file)
+    except ConfigError as exc:
+        raise RunRequestError(str(exc)) from exc
+
+
+def _check_request(request: RunRequest) -> None:
+    if request.setting not in SETTINGS:
+        raise RunRequestError(f"unknown setting {request.setting!r}; use {' or '.join(SETTINGS)}")
+    if request.limit is not None and request.limit < 1:
+        raise RunRequestError(f"--limit must be at least 1, got {request.limit}")
+    if request.seed < 0:
+        raise RunRequestError(f"--seed must be non-negative, got {request.seed}")
+
+
+def create_run(
+    *,
+    engine: Engine,
+    request: RunRequest,
+    provenance: Mapping[str, Any] | None = None,
+    profiles_file: Path | None = None,
+) -> int:
+    """Check `request` and store the run; return its id. Nothing is written on bad input."""
+    _check_request(request)
+    configs = resolve_configs(request)
+    check_profile(request.profile, profiles_file=profiles_file)
+    with session_scope(engine) as session:
+        try:
+            dataset = get_dataset(session=session, name=request.dataset)
+        except DatasetNotFound as exc:
+            raise RunRequestError(str(exc)) from exc
+        total = session.scalar(
+            select(func.count()).select_from(Sample).where(Sample.dataset_id == dataset.id)
+        )
+        if not total:
+            raise RunRequestError(f"dataset {request.dataset!r} has no samples")
+        if request.sample_ids:
+            present = set(
+                session.scalars(
+                    select(Sample.external_id).where(
+                        Sample.dataset_id == dataset.id,
+                        Sample.external_id.in_(list(request.sample_ids)),
+                    )
+                )
+            )
+            missing = [item for item in request.sample_ids if item not in present]
+            if missing:
+                shown = ", ".join(map(repr, missing[:5])) + (" …" if len(missing) > 5 else "")
+                raise RunRequestError(
+                    f"dataset {request.dataset!r} has no sample(s) with id {shown}"
+                )
+        config_ids = [
+            get_or_create_method_config(
+                session=session,
+                method=config.method,
+                params=config.params,
+                config_hash=config.config_hash(),
+            ).id
+            for config in configs
+        ]
+        run = insert_run(
+            session=session,
+            dataset_id=dataset.id,
+            profile=request.profile,
+            seed=request.seed,
+            setting=request.setting,
+            selection=request.selection(),
+            provenance=dict(provenance or {}),
+            method_config_ids=config_ids,
+        )
+        run_id = run.id
+    return run_id
+
+
+def planned_item_count(*, engine: Engine, run_id: int) -> int:
+    """Samples x configs of a run: the edits it is complete with."""
+    from db.queries.runs import run_method_configs
+
+    with session_scope(engine) as session:
+        run = get_run(session=session, run_id=run_id)
+        samples = run_samples(session=session, run=run)
+        configs = run_method_configs(session=session, run_id=run_id)
+    return len(samples) * len(configs)
