@@ -205,4 +205,6 @@ def count_magicbrush_turns(path: Path, *, zip_password: str | None = None) -> in
     with open_tree(path, marker=SESSIONS_FILE, password=zip_password) as tree:
         sessions = _load_object(tree, SESSIONS_FILE, required=True)
         assert sessions is not None
-        return sum(len(turns) if isinstance(turns, list) else 1 for turns in sessions.values())
+        # One item per turn, or one rejection for a session that is not a non-empty list.
+        items = sum(len(t) if isinstance(t, list) and t else 1 for t in sessions.values())
+        return items + len(sessions.duplicate_keys)
