@@ -40,6 +40,11 @@ def working_size(size: tuple[int, int], resolution: int, mode: str) -> tuple[int
     # edit_cli.py of the InstructPix2Pix authors: scale the longer side to `resolution`, then
     # round the shorter side up to a multiple of 64 and both sides down to multiples of 64.
     factor = resolution / max(width, height)
+    if min(width, height) * factor < 64:
+        # Beyond 8:1 (at 512 px) rounding the short side up to 64 would blow the long side
+        # up without bound (1000x10 -> 6400x64): keep the long side, the short side 64.
+        long_side = max(64, resolution // 64 * 64)
+        return (long_side, 64) if width >= height else (64, long_side)
     factor = math.ceil(min(width, height) * factor / 64) * 64 / min(width, height)
     return max(64, int((width * factor) // 64) * 64), max(64, int((height * factor) // 64) * 64)
 

@@ -51,9 +51,7 @@ _STAMPED_MODULES = (
 
 def tiny_stamp() -> str:
     """12 hex digits identifying the builders' code and the library versions."""
-    import diffusers
-    import torch
-    import transformers
+    from importlib.metadata import version
 
     digest = hashlib.sha256()
     for module_name in _STAMPED_MODULES:
@@ -61,8 +59,8 @@ def tiny_stamp() -> str:
         origin = spec.origin if spec is not None else None
         digest.update(module_name.encode())
         digest.update(Path(origin).read_bytes() if origin else b"<missing>")
-    for version in (transformers.__version__, diffusers.__version__, torch.__version__):
-        digest.update(version.encode())
+    for library in ("transformers", "diffusers", "torch"):
+        digest.update(f"{library}=={version(library)}".encode())
     return digest.hexdigest()[:12]
 
 
