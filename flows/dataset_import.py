@@ -168,6 +168,7 @@ def import_dataset_path(
     path: Path,
     name: str,
     format: str = "auto",
+    zip_password: str | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
     on_record: Callable[[], None] | None = None,
@@ -179,7 +180,7 @@ def import_dataset_path(
     return import_records(
         engine=engine,
         name=name,
-        records=read_dataset(path, format=resolved),  # type: ignore[arg-type]
+        records=read_dataset(path, format=resolved, zip_password=zip_password),  # type: ignore[arg-type]
         source_format=resolved,
         source_path=str(path),
         max_pixels=max_pixels,

@@ -79,9 +79,7 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, list[str]]:
     return image.convert("RGB"), [f"converted {mode} to RGB"]
 
 
-def decode_image(
-    data: bytes, *, what: str, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> DecodedImage:
+def decode_image(data: bytes, *, what: str, max_pixels: int = DEFAULT_MAX_PIXELS) -> DecodedImage:
     """Decode `data` into an RGB image or raise `ImageRejected` naming `what`."""
     image = _open_checked(data, what=what, max_pixels=max_pixels)
     original_mode = image.mode
@@ -100,7 +98,8 @@ def decode_mask(
     image = _open_checked(data, what=what, max_pixels=max_pixels)
     original_mode = image.mode
     notes: list[str] = []
-    if image.mode in ("RGBA", "LA", "PA") and image.getchannel("A").getextrema()[0] < 255:
+    alpha_low = image.getchannel("A").getextrema()[0] if image.mode in ("RGBA", "LA", "PA") else 255
+    if isinstance(alpha_low, (int, float)) and alpha_low < 255:
         # The MagicBrush zip's masks are DALL-E 2 style: the input image with the edited
         # region made transparent. The region to edit is where alpha is 0.
         mask = image.getchannel("A").point(lambda alpha: 255 if alpha < 128 else 0)

@@ -28,6 +28,14 @@ def register(groups: CommandGroups) -> None:
         format: Annotated[
             str, typer.Option("--format", help="auto, magicbrush, hub or jsonl.")
         ] = "auto",
+        zip_password: Annotated[
+            str | None,
+            typer.Option(
+                "--zip-password",
+                envvar="HANDSOFF_ZIP_PASSWORD",
+                help="Password of an encrypted MagicBrush zip (unzipping first is faster).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
     ) -> None:
         """Import a dataset; bad items are rejected by id and reason, the rest imports."""
@@ -44,7 +52,7 @@ def register(groups: CommandGroups) -> None:
             fail(f"{path}: no such file or folder")
         settings = get_settings()
         try:
-            total = count_records(path, format)  # type: ignore[arg-type]
+            total = count_records(path, format, zip_password=zip_password)  # type: ignore[arg-type]
         except HandsoffError as exc:
             fail(f"{path}: {exc}")
         engine = open_database(settings)
@@ -63,6 +71,7 @@ def register(groups: CommandGroups) -> None:
                     path=path,
                     name=name,
                     format=format,
+                    zip_password=zip_password,
                     max_pixels=settings.max_image_pixels,
                     max_instruction_chars=settings.max_instruction_chars,
                     on_record=lambda: progress.advance(task),
