@@ -3,6 +3,7 @@ SQLite and PostgreSQL in the same run."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -65,7 +66,11 @@ def register(groups: CommandGroups) -> None:
             root = Path(scratch)
             started = time.perf_counter()
             synthetic = write_synthetic_benchmark(
-                root / "synthetic", sessions=sessions, seed=seed, size=size
+                root / "synthetic",
+                sessions=sessions,
+                seed=seed,
+                size=size,
+                workers=os.cpu_count() or 1,
             )
             console.print(
                 f"synthetic benchmark: {synthetic.sessions} sessions, {synthetic.turns} turns, "
