@@ -1,0 +1,25 @@
+"""Entry script of the annotation app: draws the frame and routes, nothing else.
+
+Run with `handsoff app` (or `streamlit run annotation_app/app.py`). Annotators open their
+personal link `/?token=...`; administrators open `/admin`. The navigation menu is hidden so
+annotators see only their page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES = Path(__file__).parent / "pages"
+
+# A neutral title: the browser tab must not say what is being compared.
+st.set_page_config(page_title="Image edit study", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "annotate.py", title="Annotate", url_path="annotate", default=True),
+        st.Page(PAGES / "admin.py", title="Admin", url_path="admin"),
+    ],
+    position="hidden",
+)
+navigation.run()

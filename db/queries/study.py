@@ -1,0 +1,76 @@
+"""Shared vocabulary of the blind study (METHOD.md s5): errors, tokens, answer values.
+
+The study queries are split by concern:
+- `study_create`: choose items where both methods have an edit, add gold items, assign;
+- `study_annotators`: annotators, their tokens and personal orders, revocation;
+- `study_answers`: what an annotator's page loads and writes (blind by construction);
+- `study_admin`: progress, gold accuracy, time per item, agreement, CSV export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Study
+
+# Gold options: the unedited source shown as an edit must be judged unacceptable; the
+# dataset's ground-truth target must be judged acceptable.
+GOLD_SOURCE = "gold_source"
+GOLD_TARGET = "gold_target"
+
+# The page's neutral labels, left to right. Which option each label shows is decided per
+# assignment (`Assignment.swap_sides`) and resolved only on the server.
+SIDE_LABELS: tuple[str, str] = ("A", "B")
+Side = Literal["A", "B"]
+
+# `Assignment.preference_kind`: "option" (with `preferred_option_id`), "tie" or "both_bad".
+PREFERENCE_OPTION = "option"
+PREFERENCE_TIE = "tie"
+PREFERENCE_BOTH_BAD = "both_bad"
+# What the page may answer to "Which is better?".
+Preference = Literal["A", "B", "tie", "both_bad"]
+PREFERENCE_ANSWERS: tuple[str, ...] = ("A", "B", "tie", "both_bad")
+
+
+class StudyError(ValueError):
+    """A study request that cannot be carried out; the message names what is wrong."""
+
+
+class StudyNotFound(StudyError, LookupError):
+    pass
+
+
+class AnnotatorNotFound(StudyError, LookupError):
+    pass
+
+
+def new_token() -> str:
+    """A personal link token: 192 random bits, URL-safe. Only its hash is stored."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def annotator_link(*, base_url: str, token: str) -> str:
+    """The personal link; the token is the only query parameter the app reads."""
+    return f"{base_url.rstrip('/')}/?token={token}"
+
+
+def get_study(*, session: Session, study: int | str) -> Study:
+    """A study by id (an int, or a string of digits) or by name."""
+    if isinstance(study, int) or study.isdigit():
+        found = session.get(Study, int(study))
+    else:
+        found = session.scalar(select(Study).where(Study.name == study))
+    if found is None:
+        known = session.scalars(select(Study.name).order_by(Study.id)).all()
+        hint = f"; known studies: {', '.join(known)}" if known else "; no study exists yet"
+        raise StudyNotFound(f"no study {study!r}{hint}")
+    return found
