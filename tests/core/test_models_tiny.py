@@ -77,3 +77,35 @@ def test_existing_tiny_model_is_reused_and_a_changed_builder_gets_a_new_folder(
 
     monkeypatch.setattr(Path, "read_bytes", edited_builder)
     assert tiny_build.tiny_models_root(tmp_path) != before
+
+
+def test_sd14_arch_instruct_pix2pix_has_the_real_shapes() -> None:
+    from handsoff_core.models.tiny.ip2p import ip2p_arch_pipeline
+
+    # On the meta device: shapes without memory or compute.
+    pipeline = ip2p_arch_pipeline("meta", torch.float16)
+    assert pipeline.unet.config.in_channels == 8
+    assert pipeline.unet.config.cross_attention_dim == 768
+    unet_parameters = sum(p.numel() for p in pipeline.unet.parameters())
+    assert 859_000_000 < unet_parameters < 860_000_000  # timbrooks/instruct-pix2pix: 859.5 M
+    assert pipeline.unet.dtype == torch.float16
+
+
+def test_building_and_loading_prints_nothing_to_stdout(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from handsoff_core.models.loading import LoadedModels
+    from handsoff_core.models.profiles import get_profile
+
+    profile = get_profile("tiny", models_dir=tmp_path, build=False)
+    build_tiny_llm(Path(profile.llm))
+    models = LoadedModels(profile, device=torch.device("cpu"), dtype=torch.float32)
+    models.llm().chat(
+        [{"role": "user", "content": "a cat"}],
+        max_new_tokens=2,
+        do_sample=False,
+        temperature=1.0,
+        top_p=1.0,
+        seed=0,
+    )
+    assert capfd.readouterr().out == ""

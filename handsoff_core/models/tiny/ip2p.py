@@ -73,27 +73,36 @@ def ip2p_arch_pipeline(
 ) -> Any:
     """InstructPix2Pix at SD 1.4's full size with random weights, built on `device` in `dtype`.
 
-    The real compute cost of `timbrooks/instruct-pix2pix` (whose UNet is SD 1.5's with 8 input
-    channels) without a download; the tokenizer is the tiny one (77 tokens either way).
+    The real compute cost of `timbrooks/instruct-pix2pix` (SD 1.5's UNet, identical in shape
+    to 1.4's, with 8 input channels) without a download; the tokenizer is the tiny one (77
+    tokens either way, so the text tower costs the same).
     """
     from diffusers import (
+        AutoencoderKL,
         EulerAncestralDiscreteScheduler,
         StableDiffusionInstructPix2PixPipeline,
         UNet2DConditionModel,
     )
+    from transformers import CLIPTextConfig, CLIPTextModel
 
-    from handsoff_core.models.tiny.sd import sd14_arch_components, sd14_arch_configs
+    from handsoff_core.models.tiny.sd import make_tiny_tokenizer, sd14_arch_configs
 
-    components = sd14_arch_components(device, dtype)
-    unet_config = sd14_arch_configs()["unet"]
-    unet_config["in_channels"] = 8
+    configs = sd14_arch_configs()
+    configs["unet"]["in_channels"] = 8
+    tokenizer = make_tiny_tokenizer()
+    text_config = dict(configs["text_encoder"])
+    text_config.update(bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    # Parameters are created on the device directly: a full UNet built on the CPU first
+    # costs seconds and 3.4 GB for nothing.
     with seeded(seed), torch.device(device):
-        unet: Any = UNet2DConditionModel(**unet_config)
+        unet: Any = UNet2DConditionModel(**configs["unet"])
+        vae: Any = AutoencoderKL(**configs["vae"])
+        text_encoder: Any = CLIPTextModel(CLIPTextConfig(**text_config))
     return StableDiffusionInstructPix2PixPipeline(
-        vae=components["vae"],
-        text_encoder=components["text_encoder"],
-        tokenizer=components["tokenizer"],
-        unet=unet.to(dtype=dtype).eval(),
+        vae=vae.to(dtype=dtype).eval().requires_grad_(False),
+        text_encoder=text_encoder.to(dtype=dtype).eval().requires_grad_(False),
+        tokenizer=tokenizer,
+        unet=unet.to(dtype=dtype).eval().requires_grad_(False),
         scheduler=EulerAncestralDiscreteScheduler(**IP2P_SCHEDULER_CONFIG),
         safety_checker=None,
         feature_extractor=None,
