@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from handsoff_core.cache import StageCache, cache_key
@@ -109,10 +109,12 @@ class RewriteOptions:
     do_sample: bool = False  # greedy by default (reproducible); sampling on request
     temperature: float = 0.7  # used when sampling (always on retries)
     top_p: float = 0.9
-    fallback: str = "fail"  # "fail" or "instruction-append" (tiny profile's demo)
+    # "fail" or "instruction-append" (the tiny profile's demo); None: the profile's choice
+    # when built with LoadedModels.rewriter, else "fail".
+    fallback: str | None = None
 
     def __post_init__(self) -> None:
-        if self.fallback not in FALLBACKS:
+        if self.fallback is not None and self.fallback not in FALLBACKS:
             raise ConfigError(f"rewriter fallback {self.fallback!r} is not one of {FALLBACKS}")
         if self.n_captions < 1 or self.max_attempts < 1 or self.max_new_tokens < 1:
             raise ConfigError("rewriter: n_captions, max_attempts, max_new_tokens must be >= 1")
@@ -194,7 +196,10 @@ class Rewriter:
 
     def __init__(self, llm: ChatBackend, options: RewriteOptions | None = None) -> None:
         self.llm = llm
-        self.options = options or RewriteOptions()
+        options = options or RewriteOptions()
+        if options.fallback is None:
+            options = replace(options, fallback="fail")
+        self.options = options  # resolved: part of every cache key
         self.template: PromptTemplate = load_template(self.options.template)
 
     def cache_key(self, *, instruction: str, before_caption: str, seed: int) -> str:

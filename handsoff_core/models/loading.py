@@ -70,10 +70,14 @@ class LoadedModels:
         return self._once("magicbrush", lambda: self._load_ip2p("magicbrush"))
 
     def rewriter(self, options: RewriteOptions | None = None) -> Rewriter:
-        """A rewriter on this profile's LLM; the profile's fallback unless `options` say."""
+        """A rewriter on this profile's LLM; the profile's fallback unless `options` name one."""
+        from dataclasses import replace
+
         from handsoff_core.rewriter import RewriteOptions, Rewriter
 
-        options = options or RewriteOptions(fallback=self.profile.rewriter_fallback)
+        options = options or RewriteOptions()
+        if options.fallback is None:
+            options = replace(options, fallback=self.profile.rewriter_fallback)
         return Rewriter(self.llm(), options)
 
     def revision(self, role: str) -> str | None:

@@ -183,7 +183,7 @@ def test_cache_returns_the_stored_rewrite_and_keys_include_the_template() -> Non
 
 
 def test_tiny_llm_runs_for_real_and_its_noise_fails_honestly(tiny_models: Any) -> None:
-    options = RewriteOptions(max_new_tokens=12, max_attempts=2)
+    options = RewriteOptions(max_new_tokens=12, max_attempts=2, fallback="fail")
     rewriter = tiny_models.rewriter(options)
     with pytest.raises(RewriteParseError) as caught:
         rewriter.rewrite(item_id="t1", instruction="make it red", before_caption="a cat", seed=0)
@@ -205,3 +205,9 @@ def test_tiny_profile_rewriter_falls_back_by_default(tiny_models: Any) -> None:
     assert rewrite.after_captions == ["a road, add snow"] and rewrite.fallback_used
     default = tiny_models.rewriter()
     assert default.options.fallback == "instruction-append"
+    # Options that leave the fallback open get the profile's; an explicit one is kept.
+    assert tiny_models.rewriter(RewriteOptions(n_captions=2)).options.fallback == (
+        "instruction-append"
+    )
+    assert tiny_models.rewriter(RewriteOptions(fallback="fail")).options.fallback == "fail"
+    assert Rewriter(tiny_models.llm()).options.fallback == "fail"
