@@ -35,11 +35,14 @@ _IDENTITY_SUFFIXES = (".json", ".safetensors", ".bin", ".txt", ".model")
 class MetricProfile(Protocol):
     """The part of `handsoff_core.models.profiles.ModelProfile` the metrics need."""
 
-    name: str
-    clip_metric: str
-    dino: str
-    sentence_embedder: str
-
+    @property
+    def name(self) -> str: ...
+    @property
+    def clip_metric(self) -> str: ...
+    @property
+    def dino(self) -> str: ...
+    @property
+    def sentence_embedder(self) -> str: ...
     def revision(self, role: str) -> str | None: ...
 
 
@@ -48,7 +51,7 @@ class LoadedModel:
     """A model (and tokenizer, for text models) ready on the metric device."""
 
     model: Any
-    tokenizer: Any | None
+    tokenizer: Any  # None for image-only models (DINO)
     identity: str
 
 
@@ -119,6 +122,26 @@ class MetricModels:
             revisions=revisions,
             profile_name=profile.name,
         )
+
+    @classmethod
+    def from_loaded(
+        cls,
+        loaded: dict[str, LoadedModel],
+        *,
+        device: str | torch.device = "cpu",
+        dtype: torch.dtype = torch.float32,
+    ) -> MetricModels:
+        """Models built in memory (e.g. full-size architectures for benchmarks), by role:
+        "clip_metric", "dino", "sentence_embedder". They are moved to `device` and `dtype`."""
+        unknown = sorted(set(loaded) - set(_LOADERS))
+        if unknown:
+            raise ValueError(f"unknown metric model role(s) {unknown}; known: {sorted(_LOADERS)}")
+        models = cls(device=device, dtype=dtype)
+        for role, model in loaded.items():
+            moved = model.model.to(device=models.device, dtype=dtype).eval()
+            models.ids[role] = model.identity
+            models._loaded[role] = LoadedModel(moved, model.tokenizer, model.identity)
+        return models
 
     # -- accessors --------------------------------------------------------------------------
 

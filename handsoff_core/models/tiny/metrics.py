@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from handsoff_core.models.tiny.common import save_atomically, seeded
 
@@ -40,12 +41,21 @@ _SENTENCE_WORDS = (
 _SENTENCE_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
 
+def _image_processor(model_type: str, **kwargs: Any) -> Any:
+    """The PIL image processor (transformers 5 warns when the default one lacks torchvision)."""
+    import transformers
+
+    name = {"clip": "CLIPImageProcessor", "vit": "ViTImageProcessor"}[model_type]
+    cls = getattr(transformers, f"{name}Pil", None) or getattr(transformers, name)
+    return cls(**kwargs)
+
+
 def build_tiny_clip(path: Path, *, seed: int = 0) -> Path:
     """Tiny CLIPModel + CLIPProcessor (CLIP tokenizer, CLIP image processor) under `path`."""
     path = Path(path)
     if (path / "config.json").is_file():
         return path
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor
+    from transformers import CLIPConfig, CLIPModel, CLIPProcessor
 
     # The same tiny CLIP BPE vocabulary as the tiny SD text encoder (caption words merged).
     from handsoff_core.models.tiny.sd import make_tiny_tokenizer, tiny_sd_configs
@@ -79,7 +89,7 @@ def build_tiny_clip(path: Path, *, seed: int = 0) -> Path:
     with seeded(seed):
         model = CLIPModel(config).eval()
     processor = CLIPProcessor(
-        image_processor=CLIPImageProcessor(), tokenizer=make_tiny_tokenizer(tokenizer_config)
+        image_processor=_image_processor("clip"), tokenizer=make_tiny_tokenizer(tokenizer_config)
     )
 
     def write(staging: Path) -> None:
@@ -96,7 +106,7 @@ def build_tiny_dino(path: Path, *, seed: int = 0) -> Path:
     path = Path(path)
     if (path / "config.json").is_file():
         return path
-    from transformers import ViTConfig, ViTImageProcessor, ViTModel
+    from transformers import ViTConfig, ViTModel
 
     config = ViTConfig(
         image_size=224,
@@ -112,7 +122,8 @@ def build_tiny_dino(path: Path, *, seed: int = 0) -> Path:
         model = ViTModel(config, add_pooling_layer=False).eval()
     # The hub checkpoint ships an image processor; ours mirrors that layout. The metrics do
     # not use it: they apply MagicBrush's own DINO transform (metrics/preprocessing.py).
-    image_processor = ViTImageProcessor(
+    image_processor = _image_processor(
+        "vit",
         size={"height": 224, "width": 224},
         image_mean=[0.485, 0.456, 0.406],
         image_std=[0.229, 0.224, 0.225],

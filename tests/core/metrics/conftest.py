@@ -1,37 +1,26 @@
-"""Tiny metric models, built once per session with the builders the `tiny` profile uses."""
+"""Metric models of the `tiny` profile, from the session's shared tiny models folder."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from handsoff_core.metrics import MetricModels
+
+TINY_METRIC_MODELS = ("clip", "dino", "sentence-embedder")
 
 
 @pytest.fixture(scope="session")
-def metric_model_paths(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from handsoff_core.models.tiny.metrics import (
-        build_tiny_clip,
-        build_tiny_dino,
-        build_tiny_sentence_embedder,
-    )
+def metric_model_paths(tiny_models_dir: Path) -> dict[str, Path]:
+    """{name: folder} of the tiny metric models, in the layout the `tiny` profile uses."""
+    from handsoff_core.models.tiny.build import build_tiny_model
 
-    # "tiny-<x>" parent: the layout of handsoff_core.models.tiny.build, so identities read
-    # "tiny:clip@<digest>" as in real tiny-profile runs.
-    root = tmp_path_factory.mktemp("metric-models") / "tiny-test"
-    return {
-        "clip": build_tiny_clip(root / "clip"),
-        "dino": build_tiny_dino(root / "dino"),
-        "sentence-embedder": build_tiny_sentence_embedder(root / "sentence-embedder"),
-    }
+    return {name: build_tiny_model(name, tiny_models_dir) for name in TINY_METRIC_MODELS}
 
 
 @pytest.fixture(scope="session")
-def metric_models(metric_model_paths: dict[str, Path]):  # type: ignore[no-untyped-def]
-    from handsoff_core.metrics import MetricModels
-
+def metric_models(metric_model_paths: dict[str, Path]) -> MetricModels:
     return MetricModels(
         clip_id=str(metric_model_paths["clip"]),
         dino_id=str(metric_model_paths["dino"]),

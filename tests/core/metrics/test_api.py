@@ -13,6 +13,7 @@ from handsoff_core.errors import ImageRejected, MaskRejected, ModelUnavailable
 from handsoff_core.metrics import (
     ALL_METRICS,
     EditToScore,
+    LoadedModel,
     MetricModels,
     MetricValue,
     score_edit,
@@ -176,3 +177,17 @@ def test_missing_model_raises_model_unavailable_naming_it(tmp_path: Path) -> Non
     item = EditToScore("x", photo_like(16, 16, seed=10), target=photo_like(16, 16, seed=11))
     with pytest.raises(ModelUnavailable, match=r"clip_metric of profile 'mine'.*no-such-clip"):
         score_edits([item], models, metrics=["clip-i"])
+
+
+def test_models_built_in_memory_carry_their_identity(metric_models: MetricModels) -> None:
+    clip = metric_models.clip()
+    in_memory = MetricModels.from_loaded(
+        {"clip_metric": LoadedModel(clip.model, clip.tokenizer, "arch:clip-vit-base-patch32")}
+    )
+    item = EditToScore("mem", photo_like(16, 16, seed=12), target=photo_like(16, 16, seed=13))
+    (value,) = score_edit(item, in_memory, metrics=["clip-i"])
+    assert value.version == "clip-i/1+arch:clip-vit-base-patch32"
+    (reference,) = score_edit(item, metric_models, metrics=["clip-i"])
+    assert value.value == reference.value
+    with pytest.raises(ValueError, match="unknown metric model role"):
+        MetricModels.from_loaded({"clip": clip})

@@ -96,7 +96,7 @@ def test_resize_keeps_aspect_and_truncates_the_long_side() -> None:
     assert resize_shorter_side(tall, 224, Image.Resampling.BICUBIC).size == (224, 299)
 
 
-def _pil_clip_processor():  # type: ignore[no-untyped-def]
+def _pil_clip_processor():
     try:
         from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
     except ImportError:
