@@ -1,0 +1,195 @@
+"""Report queries over a blind study, read through the report views (db/views.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db import views
+from db.models import Annotator, Assignment, Judgment, MethodConfig, Study, StudyItem
+from db.queries.reports import fetch_frame
+from db.queries.study import StudyNotFound
+
+
+@dataclass(frozen=True)
+class StudyHeader:
+    id: int
+    name: str
+    run_id: int
+    method_config_ids: list[int]  # the compared configs, in the study's order
+    methods: dict[int, str]  # method_config_id -> method name
+    overlap: int
+    items: int
+    gold_items: int
+    annotators: int
+    judgments: int
+
+
+@dataclass(frozen=True)
+class AnnotatorQuality:
+    annotator_id: int
+    name: str
+    revoked: bool
+    assigned: int
+    completed: int
+    judgments: int
+    gold_judgments: int
+    gold_correct: int
+    gold_accuracy: float | None
+    timed_items: int
+    median_seconds: float | None
+    mean_seconds: float | None
+
+
+def get_study_header(*, session: Session, study_id: int) -> StudyHeader:
+    study = session.get(Study, study_id)
+    if study is None:
+        known = list(session.scalars(select(Study.id).order_by(Study.id)))
+        hint = f"; known studies: {', '.join(map(str, known))}" if known else "; there are none"
+        raise StudyNotFound(f"no study with id {study_id}{hint}")
+    config_ids = [int(c) for c in (study.method_config_ids or [])]
+    methods = dict(
+        session.execute(
+            select(MethodConfig.id, MethodConfig.method).where(MethodConfig.id.in_(config_ids))
+        ).all()
+    )
+    item_counts = dict(
+        session.execute(
+            select(StudyItem.is_gold, func.count())
+            .where(StudyItem.study_id == study_id)
+            .group_by(StudyItem.is_gold)
+        ).all()
+    )
+    annotators = session.scalar(
+        select(func.count()).select_from(Annotator).where(Annotator.study_id == study_id)
+    )
+    judgments = session.scalar(
+        select(func.count())
+        .select_from(Judgment)
+        .join(StudyItem, StudyItem.id == Judgment.item_id)
+        .where(StudyItem.study_id == study_id)
+    )
+    return StudyHeader(
+        id=study.id,
+        name=study.name,
+        run_id=study.run_id,
+        method_config_ids=config_ids,
+        methods={int(k): v for k, v in methods.items()},
+        overlap=study.overlap,
+        items=int(item_counts.get(False, 0)),
+        gold_items=int(item_counts.get(True, 0)),
+        annotators=int(annotators or 0),
+        judgments=int(judgments or 0),
+    )
+
+
+ITEM_COLUMNS = [
+    "item_id",
+    "sample_id",
+    "is_gold",
+    "option_id",
+    "method_config_id",
+    "method",
+    "gold_role",
+    "n_judgments",
+    "n_acceptable",
+    "majority_acceptable",
+]
+
+
+def item_acceptability_frame(*, session: Session, study_id: int) -> pd.DataFrame:
+    """Per item and option: judgments, acceptable ones, majority vote (view
+    `v_item_acceptability`); gold options have no method config."""
+    view = views.item_acceptability
+    statement = (
+        select(*(view.c[name] for name in ITEM_COLUMNS))
+        .where(view.c.study_id == study_id)
+        .order_by(view.c.item_id, view.c.option_id)
+    )
+    frame = fetch_frame(session, statement, ITEM_COLUMNS)
+    frame["is_gold"] = frame["is_gold"].astype(bool)
+    for column in ("n_judgments", "n_acceptable"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def preference_counts(*, session: Session, study_id: int) -> dict[str, int]:
+    """Answers to "which is better?" on non-gold items: method name, "tie", "both_bad"."""
+    view = views.preferences
+    rows = session.execute(
+        select(view.c.preference, func.count())
+        .where(view.c.study_id == study_id, view.c.is_gold == False)  # noqa: E712
+        .group_by(view.c.preference)
+    ).all()
+    return {str(preference): int(count) for preference, count in rows}
+
+
+def preference_config_counts(*, session: Session, study_id: int) -> dict[int, int]:
+    """Non-gold preferences for an option, by the preferred option's method config."""
+    view = views.preferences
+    rows = session.execute(
+        select(view.c.preferred_method_config_id, func.count())
+        .where(
+            view.c.study_id == study_id,
+            view.c.is_gold == False,  # noqa: E712
+            view.c.preferred_method_config_id.is_not(None),
+        )
+        .group_by(view.c.preferred_method_config_id)
+    ).all()
+    return {int(config_id): int(count) for config_id, count in rows}
+
+
+def completed_regular_assignments(*, session: Session, study_id: int) -> int:
+    """Completed assignments of non-gold items: the denominator of preference shares."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .join(StudyItem, StudyItem.id == Assignment.item_id)
+            .where(
+                StudyItem.study_id == study_id,
+                StudyItem.is_gold == False,  # noqa: E712
+                Assignment.completed_at.is_not(None),
+            )
+        )
+        or 0
+    )
+
+
+def annotator_quality(*, session: Session, study_id: int) -> list[AnnotatorQuality]:
+    view = views.annotator_quality
+    rows = session.execute(
+        select(view).where(view.c.study_id == study_id).order_by(view.c.annotator_name)
+    ).mappings()
+    return [
+        AnnotatorQuality(
+            annotator_id=int(row["annotator_id"]),
+            name=row["annotator_name"],
+            revoked=row["revoked_at"] is not None,
+            assigned=int(row["n_assigned"]),
+            completed=int(row["n_completed"]),
+            judgments=int(row["n_judgments"]),
+            gold_judgments=int(row["n_gold_judgments"]),
+            gold_correct=int(row["n_gold_correct"]),
+            gold_accuracy=_float(row["gold_accuracy"]),
+            timed_items=int(row["n_timed"]),
+            median_seconds=_float(row["median_seconds_per_item"]),
+            mean_seconds=_float(row["mean_seconds_per_item"]),
+        )
+        for row in rows
+    ]
+
+
+def judgment_frame(*, session: Session, study_id: int) -> pd.DataFrame:
+    """Every judgment, unblinded (view `v_judgments`), for export."""
+    view = views.judgments
+    columns = [c.name for c in view.c]
+    statement = select(view).where(view.c.study_id == study_id).order_by(view.c.judgment_id)
+    return fetch_frame(session, statement, columns)
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]

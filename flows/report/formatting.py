@@ -1,0 +1,128 @@
+"""How numbers, metrics and method configs are written in a report.
+
+One place, so every table rounds the same way and a test can state the format: values with
+4 decimals (2 when |x| >= 10, e.g. PSNR in dB), rates as percentages with 1 decimal,
+p-values with 4 decimals or in scientific notation below 0.001. A number that does not
+exist is written as "n/a", never as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+NOT_AVAILABLE = "n/a"
+
+# Display order of the metrics the metrics helper defines (handsoff_core.metrics.versions);
+# metrics not listed here follow in alphabetical order.
+METRIC_ORDER = (
+    "l1",
+    "l2",
+    "clip-i",
+    "dino",
+    "clip-t",
+    "preservation-l1",
+    "preservation-psnr",
+    "preservation-ssim",
+    "caption-bleu",
+    "caption-cosine",
+)
+# Which way is better, for the metrics whose definition says so (distances: lower).
+LOWER_IS_BETTER = frozenset({"l1", "l2", "preservation-l1"})
+HIGHER_IS_BETTER = frozenset(
+    {"clip-i", "dino", "clip-t", "preservation-psnr", "preservation-ssim"}
+    | {"caption-bleu", "caption-cosine"}
+)
+ORACLE_ROLES = {"identity": "oracle: unedited source", "ground-truth": "oracle: target"}
+
+
+def value(x: float | None) -> str:
+    if x is None:
+        return NOT_AVAILABLE
+    return f"{x:.2f}" if abs(x) >= 10 else f"{x:.4f}"
+
+
+def interval(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return NOT_AVAILABLE
+    return f"[{value(low)}, {value(high)}]"
+
+
+def percent(x: float | None) -> str:
+    return NOT_AVAILABLE if x is None else f"{100 * x:.1f}%"
+
+
+def percent_interval(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return NOT_AVAILABLE
+    return f"[{percent(low)}, {percent(high)}]"
+
+
+def p_value(p: float | None) -> str:
+    if p is None:
+        return NOT_AVAILABLE
+    return f"{p:.4f}" if p >= 0.001 else f"{p:.1e}"
+
+
+def seconds(x: float | None) -> str:
+    return NOT_AVAILABLE if x is None else f"{x:.1f}"
+
+
+MetricKey = tuple[str, str, str]  # (metric, caption_kind, metric_version)
+
+
+def metric_sort_key(key: MetricKey) -> tuple[int, str, str, str]:
+    metric, caption_kind, version = key
+    rank = METRIC_ORDER.index(metric) if metric in METRIC_ORDER else len(METRIC_ORDER)
+    return (rank, metric, caption_kind, version)
+
+
+def metric_labels(keys: Sequence[MetricKey], *, arrows: bool = True) -> dict[MetricKey, str]:
+    """Column labels: the metric, its caption kind when it has one, its version only when
+    one metric appears in several versions in the same run, and the better direction."""
+    versions: dict[tuple[str, str], set[str]] = {}
+    for metric, caption_kind, version in keys:
+        versions.setdefault((metric, caption_kind), set()).add(version)
+    labels = {}
+    for metric, caption_kind, version in keys:
+        label = metric if caption_kind in ("none", "", None) else f"{metric} ({caption_kind})"
+        if len(versions[(metric, caption_kind)]) > 1:
+            label += f" [{version}]"
+        if arrows and metric in LOWER_IS_BETTER:
+            label += " ↓"
+        elif arrows and metric in HIGHER_IS_BETTER:
+            label += " ↑"
+        labels[(metric, caption_kind, version)] = label
+    return labels
+
+
+def config_labels(configs: Sequence[tuple[int, str, Mapping[str, Any]]]) -> dict[int, str]:
+    """A short unique label per config: the method name, plus the parameters in which
+    configs of the same method differ (e.g. "handsoff weight=0.75")."""
+    by_method: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for config_id, method, params in configs:
+        by_method.setdefault(method, []).append((config_id, params))
+    labels: dict[int, str] = {}
+    for method, members in by_method.items():
+        if len(members) == 1:
+            labels[members[0][0]] = method
+            continue
+        keys = sorted({k for _, params in members for k in params})
+        varying = [k for k in keys if len({_canonical(p.get(k)) for _, p in members}) > 1]
+        for config_id, params in members:
+            shown = ", ".join(f"{k}={_short(params.get(k))}" for k in varying)
+            labels[config_id] = f"{method} {shown}" if shown else f"{method} #{config_id}"
+    return labels
+
+
+def varying_parameters(params: Sequence[Mapping[str, Any]]) -> list[str]:
+    keys = sorted({k for p in params for k in p})
+    return [k for k in keys if len({_canonical(p.get(k)) for p in params}) > 1]
+
+
+def _canonical(x: Any) -> str:
+    return repr(x)
+
+
+def _short(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
