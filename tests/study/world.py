@@ -31,8 +31,8 @@ class World:
     images: dict[tuple[int, str], str] = field(default_factory=dict)  # (sample, role) -> sha
 
     @property
-    def forbidden_strings(self) -> list[str]:
-        """What an annotator's browser must never see."""
+    def forbidden_markers(self) -> list[str]:
+        """Strings an annotator's browser must never receive anywhere, markup included."""
         hashes = list(self.config_hashes.values())
         return [
             *METHODS,
@@ -41,14 +41,18 @@ class World:
             "hands-off",
             "gold",
             "ground-truth",
-            "ground truth",
-            "target",
-            "expected",
+            "ground_truth",
             *hashes,
             *(h[:8] for h in hashes),
             *self.images.values(),
             *(sha[:12] for sha in self.images.values()),
         ]
+
+    @property
+    def forbidden_strings(self) -> list[str]:
+        """Also words that must not appear in anything the app itself writes (page text,
+        element messages, session state)."""
+        return [*self.forbidden_markers, "ground truth", "target", "expected", "edit_id"]
 
 
 def tiny_image(index: int, role: int, size: tuple[int, int] = (16, 16)) -> Image.Image:
