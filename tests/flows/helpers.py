@@ -32,11 +32,12 @@ def samples(engine: Engine, dataset_id: int | None = None) -> list[Sample]:
         return list(session.scalars(query))
 
 
-def image_pixels(engine: Engine, sha256: str) -> Any:
+def image_pixels(engine: Engine, sha256: str | None) -> Any:
     import numpy as np
 
     from db.image_store import get_image
 
+    assert sha256 is not None
     with session_scope(engine) as session:
         return np.asarray(get_image(session=session, sha256=sha256).convert("RGB"))
 

@@ -103,7 +103,7 @@ def test_failure_is_recorded_on_its_edit_and_the_run_goes_on(
     assert (report.failed, report.done) == (1, report.planned - 1)
     (failed,) = [row for row in edit_rows(engine) if row.status == "failed"]
     assert failed.sample_id == first.id and failed.output_image is None
-    assert failed.error.startswith("RecordRejected: item ")
+    assert failed.error is not None and failed.error.startswith("RecordRejected: item ")
     assert first.external_id in failed.error and "no target image" in failed.error
     outcome = finish_run(engine, run_id)
     assert (outcome.status, outcome.failed, outcome.done) == ("partial", 1, report.planned - 1)
@@ -205,7 +205,7 @@ class _Provider:
 
     def method_for(self, config: MethodConfig) -> EditMethod:
         if config.method == "identity":
-            return self.method  # type: ignore[return-value]
+            return self.method
         return self.fallback.method_for(config)
 
 
@@ -243,7 +243,7 @@ def test_a_result_of_the_wrong_size_is_a_failed_edit(
     method = Shrinking(MethodConfig(method="identity", params={}), max_batch=9, broken=set())
     report = evaluate_shard(engine=engine, run_id=run_id, methods=_Provider(method, methods))
     assert report.failed == len(samples(engine)) and report.done == 0
-    assert all("8x8 image for a 64x64 source" in row.error for row in edit_rows(engine))
+    assert all("8x8 image for a 64x64 source" in str(row.error) for row in edit_rows(engine))
     with session_scope(engine) as session:
         assert orphan_images(session=session) == []
 

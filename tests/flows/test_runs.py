@@ -68,7 +68,7 @@ def test_weights_expand_only_methods_with_a_weight() -> None:
         ("identity", None),
         ("ground-truth", None),
     ]
-    with pytest.raises(RunRequestError, match="none of .* has a 'weight' parameter"):
+    with pytest.raises(RunRequestError, match=r"none of .* has a 'weight' parameter"):
         resolve_configs(RunRequest(dataset="x", methods=["identity"], weights=[1.0]))
 
 

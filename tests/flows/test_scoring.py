@@ -63,7 +63,7 @@ def test_scores_oracle_rows_once_with_versions(
     by_sample = {sample.id: sample for sample in samples(engine)}
     versions = current_versions(metric_models, ["l1", "clip-i", "clip-t"])
     assert versions["l1"] == "l1/1" and versions["clip-t"].startswith("clip-t/1+tiny:clip@")
-    for edit_id, metric, kind, version, value, not_applicable in values:
+    for edit_id, metric, _kind, version, value, not_applicable in values:
         assert (value is None) != (not_applicable is None)
         if metric in versions:
             assert version == versions[metric]
@@ -81,7 +81,7 @@ def test_scores_oracle_rows_once_with_versions(
     assert {("clip-t", "global"), ("clip-t", "local"), ("l1", "none")} <= kinds
     # Neither oracle writes captions: caption metrics do not apply, with the reason.
     bleu = [row for row in values if row[1] == "caption-bleu"]
-    assert bleu and all(row[4] is None and "no after-edit caption" in row[5] for row in bleu)
+    assert bleu and all(row[4] is None and "no after-edit caption" in str(row[5]) for row in bleu)
     digest = run_digest(engine, evaluated_run)
     truth = next(label for label in digest.metrics if label.startswith("ground-truth"))
     assert digest.metrics[truth]["l1"] == pytest.approx(0.0, abs=1e-9)

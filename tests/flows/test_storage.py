@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -164,7 +165,7 @@ def test_database_stage_cache_persists_and_counts(engine: Engine) -> None:
         assert len(session.scalars(select(CacheEntry)).all()) == 1
 
 
-def test_stage_cache_survives_a_broken_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_stage_cache_survives_a_broken_database(tmp_path: Path) -> None:
     from db.engine import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'not-migrated.db'}")  # no cache_entry table

@@ -52,11 +52,13 @@ DEMO_METHODS = ("handsoff", "instruct-pix2pix")
 # would only cost time. Parameters a method does not have are left out (see _demo_params).
 DEMO_PARAMS: dict[str, dict[str, Any]] = {
     "handsoff": {
-        "num_inversion_steps": 10,
-        "num_inference_steps": 10,
-        "inversion_steps": 10,
-        "edit_steps": 10,
         "resolution": 256,
+        "num_inversion_steps": 10,
+        "num_edit_steps": 10,
+        # A random LLM never writes a parseable answer: one short try, then the tiny
+        # profile's documented fallback (instruction appended to the before caption).
+        "llm_max_new_tokens": 48,
+        "llm_max_attempts": 1,
     },
     "instruct-pix2pix": {"num_inference_steps": 10, "resolution": 256},
 }
