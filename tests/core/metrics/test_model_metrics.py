@@ -147,3 +147,13 @@ def test_other_dtype_is_part_of_the_version(
     (value,) = score_edit(item, bf16, metrics=["clip-i"])
     assert value.version.endswith("+bf16")
     assert value.value is not None and -1.0 <= value.value <= 1.0
+
+
+def test_html_entities_in_captions_are_unescaped_like_clip(
+    metric_models: MetricModels, images: dict[str, Image.Image]
+) -> None:
+    from handsoff_core.metrics.clip_scores import clip_text_embeddings
+
+    clip = metric_models.clip()
+    escaped, plain = clip_text_embeddings(clip, ["fish &amp;amp; chips", "fish & chips"])
+    assert torch.allclose(escaped, plain, atol=1e-6)  # same ids; rows of one batch
