@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from handsoff_core.cache import StageCache, cache_key, image_sha256
+from handsoff_core.errors import ConfigError
 
 if TYPE_CHECKING:
     import torch
@@ -110,6 +111,13 @@ class Captioner:
         else:
             inputs = self.processor(images=resized, return_tensors="pt")
         inputs = inputs.to(self.device)
+        limit = getattr(self.model.config.text_config, "max_position_embeddings", None)
+        prompt_length = inputs["input_ids"].shape[1] if "input_ids" in inputs else 1  # [DEC]
+        if limit is not None and prompt_length + options.max_new_tokens > limit:
+            raise ConfigError(
+                f"captioner {self.model_id!r}: prefix plus max_new_tokens "
+                f"({options.max_new_tokens}) exceeds the model's {limit} positions"
+            )
         inputs["pixel_values"] = inputs["pixel_values"].to(self.dtype)  # (B, 3, 384, 384)
         with torch.no_grad():
             tokens = self.model.generate(

@@ -1,4 +1,4 @@
-"""Shared test setup: no model hub, and tiny models built once per session.
+"""Shared test setup: no model hub, one torch thread, tiny models built once per session.
 
 `tiny_models_dir` builds every tiny model (random weights) into a temporary folder once per
 session (about 15 s on 2 cores); set HANDSOFF_TEST_MODELS_DIR to keep them between sessions
@@ -19,6 +19,11 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One intra-op thread unless told otherwise (read when torch starts): tiny models are all
+# overhead, and on a shared 2-core machine OpenMP threads spin against each other. Measured
+# with the load at 8-10: a 2-step 64 px InstructPix2Pix test took 15.7 s with 2 threads and
+# 0.6 s with 1; greedy 32-token BLIP captioning 4.1 s vs 0.28 s.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from handsoff_core.cache import MemoryStageCache
 from handsoff_core.captioner import PIX2PIX_ZERO_PREFIX, CaptionOptions
+from handsoff_core.errors import ConfigError
 from handsoff_core.models.tiny.blip import tiny_blip_vocab
 
 OPTIONS = CaptionOptions(max_new_tokens=8, resize_to=64)
@@ -62,3 +64,14 @@ def test_cache_serves_repeated_images_and_keys_depend_on_options(tiny_models: An
         image, CaptionOptions(max_new_tokens=8, resize_to=64, prefix="a photo of")
     )
     assert captioner.revision is not None and captioner.revision.startswith("folder:")
+
+
+def test_default_options_caption_a_512_px_image(tiny_models: Any) -> None:
+    # BLIP's default: up to 128 new tokens after the 512x512 LANCZOS resize.
+    (caption,) = tiny_models.captioner().caption([_image(6, (512, 384))])
+    assert 1 <= len(caption.split()) <= 128
+
+
+def test_too_many_new_tokens_is_a_config_error(tiny_models: Any) -> None:
+    with pytest.raises(ConfigError, match="exceeds the model's 512 positions"):
+        tiny_models.captioner().caption([_image(7)], CaptionOptions(max_new_tokens=600))

@@ -46,7 +46,7 @@ def tiny_blip_config(vocab: dict[str, int]) -> Any:
         "num_hidden_layers": 2,
         "num_attention_heads": 4,
         "encoder_hidden_size": 32,
-        "max_position_embeddings": 64,
+        "max_position_embeddings": 512,  # as BLIP base: room for the default 128 new tokens
         "bos_token_id": vocab["[DEC]"],
         "sep_token_id": vocab["[SEP]"],
         "eos_token_id": vocab["[SEP]"],
@@ -78,7 +78,7 @@ def build_tiny_blip(path: Path, *, seed: int = 0) -> Path:
     vocab = tiny_blip_vocab()
     with seeded(seed):
         model = BlipForConditionalGeneration(tiny_blip_config(vocab)).eval()
-    tokenizer = BertTokenizer(vocab=vocab, bos_token="[DEC]", model_max_length=64)
+    tokenizer = BertTokenizer(vocab=vocab, bos_token="[DEC]", model_max_length=512)
     image_processor = BlipImageProcessor(size={"height": IMAGE_SIZE, "width": IMAGE_SIZE})
     processor = BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
 
