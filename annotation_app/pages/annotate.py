@@ -9,9 +9,12 @@ Enter submit, U undo.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from annotation_app import resources
 from annotation_app.blind_images import ImageUnavailable, blind_item_images
@@ -53,10 +56,17 @@ def skipped() -> set[int]:
     return st.session_state.setdefault(f"{KEY}unavailable", set())
 
 
-def signed_in(token: str) -> AnnotatorAccess | None:
+@contextmanager
+def annotator_session(token: str) -> Iterator[tuple[Session, AnnotatorAccess | None]]:
+    """One transaction: who holds `token` (None if nobody may use it), and the session."""
     with session_scope(resources.engine()) as session:
         access = authenticate(session=session, token=token)
-    return access if isinstance(access, AnnotatorAccess) else None
+        yield session, access if isinstance(access, AnnotatorAccess) else None
+
+
+ALREADY_SUBMITTED = (
+    "That item was already submitted (perhaps in another tab). Here is your next one."
+)
 
 
 def notify(message: str) -> None:
@@ -67,9 +77,9 @@ def notify(message: str) -> None:
 
 
 def on_judgment(token: str, position: int, side: str, acceptable: bool) -> None:
-    if (access := signed_in(token)) is None:
-        return
-    with session_scope(resources.engine()) as session:
+    with annotator_session(token) as (session, access):
+        if access is None:
+            return
         stored = record_judgment(
             session=session,
             annotator_id=access.annotator_id,
@@ -78,13 +88,13 @@ def on_judgment(token: str, position: int, side: str, acceptable: bool) -> None:
             acceptable=acceptable,
         )
     if not stored:
-        notify("That item was already submitted (perhaps in another tab). Here is your next one.")
+        notify(ALREADY_SUBMITTED)
 
 
 def on_preference(token: str, position: int, preference: str) -> None:
-    if (access := signed_in(token)) is None:
-        return
-    with session_scope(resources.engine()) as session:
+    with annotator_session(token) as (session, access):
+        if access is None:
+            return
         stored = record_preference(
             session=session,
             annotator_id=access.annotator_id,
@@ -92,22 +102,22 @@ def on_preference(token: str, position: int, preference: str) -> None:
             preference=preference,
         )
     if not stored:
-        notify("That item was already submitted (perhaps in another tab). Here is your next one.")
+        notify(ALREADY_SUBMITTED)
 
 
 def on_submit(token: str, position: int) -> None:
-    if (access := signed_in(token)) is None:
-        return
-    with session_scope(resources.engine()) as session:
+    with annotator_session(token) as (session, access):
+        if access is None:
+            return
         outcome = submit_item(session=session, annotator_id=access.annotator_id, position=position)
     if outcome is SubmitOutcome.INCOMPLETE:
         notify("Please answer both questions about each edit and which is better, then submit.")
 
 
 def on_undo(token: str, current_position: int | None) -> None:
-    if (access := signed_in(token)) is None:
-        return
-    with session_scope(resources.engine()) as session:
+    with annotator_session(token) as (session, access):
+        if access is None:
+            return
         reopened = undo_last(
             session=session,
             annotator_id=access.annotator_id,
@@ -246,8 +256,18 @@ def main() -> None:
             "Please use your personal link",
             "This page needs the personal link you were sent (it ends in ?token=…).",
         )
-    with session_scope(resources.engine()) as session:
-        access = authenticate(session=session, token=token)
+    try:
+        with session_scope(resources.engine()) as session:
+            access = authenticate(session=session, token=token)
+            view = (
+                load_next_item(
+                    session=session, annotator_id=access.annotator_id, skip_positions=skipped()
+                )
+                if isinstance(access, AnnotatorAccess)
+                else None
+            )
+    except ItemImageMissing as missing:
+        show_unavailable(missing.position + 1, missing.total, missing.position)
     if access is AccessProblem.UNKNOWN:
         problem_page(
             "This link is not valid",
@@ -260,17 +280,9 @@ def main() -> None:
             "The study administrator has closed this link. Please contact them if you think "
             "this is a mistake.",
         )
-    assert isinstance(access, AnnotatorAccess)
+    assert isinstance(access, AnnotatorAccess) and view is not None
     if notice := st.session_state.pop(f"{KEY}notice", None):
         st.info(notice)
-    try:
-        with session_scope(resources.engine()) as session:
-            view = load_next_item(
-                session=session, annotator_id=access.annotator_id, skip_positions=skipped()
-            )
-    except ItemImageMissing as missing:
-        show_unavailable(missing.position + 1, missing.total, missing.position)
-        return
     if isinstance(view, NothingToShow):
         show_end(token, view)
         return
@@ -278,7 +290,6 @@ def main() -> None:
         images = blind_item_images(view)
     except ImageUnavailable:
         show_unavailable(view.number, view.total, view.position)
-        return
     with session_scope(resources.engine()) as session:
         mark_shown(session=session, annotator_id=access.annotator_id, position=view.position)
     show_item(token, view, images)

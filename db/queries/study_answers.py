@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -95,59 +95,54 @@ def load_next_item(
     *, session: Session, annotator_id: int, skip_positions: Collection[int] = ()
 ) -> ItemView | NothingToShow:
     """The first open item of the annotator's order (skipping `skip_positions`, the items
-    this page already found unavailable), with the answers given so far. Writes nothing."""
-    total, completed = progress(session=session, annotator_id=annotator_id)
-    can_undo = completed > 0
-    query = select(Assignment).where(
-        Assignment.annotator_id == annotator_id, Assignment.completed_at.is_(None)
+    this page already found unavailable), with the answers given so far. Writes nothing.
+
+    Three queries: the item with the progress counts, its options with their images and
+    this annotator's answers, the source image (round trips dominate on a busy server)."""
+    mine = Assignment.annotator_id == annotator_id
+    total = select(func.count(Assignment.id)).where(mine).scalar_subquery()
+    completed = select(func.count(Assignment.completed_at)).where(mine).scalar_subquery()
+    query = (
+        select(Assignment, Sample.instruction, Sample.source_image, total, completed)
+        .join(StudyItem, StudyItem.id == Assignment.item_id)
+        .join(Sample, Sample.id == StudyItem.sample_id)
+        .where(mine, Assignment.completed_at.is_(None))
     )
     if skip_positions:
         query = query.where(Assignment.position.not_in(list(skip_positions)))
-    assignment = session.scalar(query.order_by(Assignment.position).limit(1))
-    if assignment is None:
-        return NothingToShow(total=total, completed=completed, can_undo=can_undo)
+    row = session.execute(query.order_by(Assignment.position).limit(1)).first()
+    if row is None:
+        assigned, done = progress(session=session, annotator_id=annotator_id)
+        return NothingToShow(total=assigned, completed=done, can_undo=done > 0)
+    assignment, instruction, source_sha, assigned, done = row
 
-    instruction, source_sha = session.execute(
-        select(Sample.instruction, Sample.source_image)
-        .join(StudyItem, StudyItem.sample_id == Sample.id)
-        .where(StudyItem.id == assignment.item_id)
-    ).one()
     options = session.execute(
-        select(StudyOption.id, StudyOption.position, StudyOption.image_sha256)
+        select(StudyOption.id, StudyOption.position, Image.data, Judgment.acceptable)
+        .outerjoin(Image, Image.sha256 == StudyOption.image_sha256)
+        .outerjoin(
+            Judgment,
+            and_(Judgment.option_id == StudyOption.id, Judgment.annotator_id == annotator_id),
+        )
         .where(StudyOption.item_id == assignment.item_id)
         .order_by(StudyOption.position)
     ).all()
-    if len(options) != 2:
-        raise ItemImageMissing(assignment.position, total)
-    wanted = {source_sha, *(row.image_sha256 for row in options)}
-    images = dict(
-        session.execute(select(Image.sha256, Image.data).where(Image.sha256.in_(wanted))).all()
-    )
-    if any(not images.get(sha) for sha in wanted):
-        raise ItemImageMissing(assignment.position, total)
-    answers = dict(
-        session.execute(
-            select(Judgment.option_id, Judgment.acceptable).where(
-                Judgment.annotator_id == annotator_id, Judgment.item_id == assignment.item_id
-            )
-        ).all()
-    )
+    source_png = session.scalar(select(Image.data).where(Image.sha256 == source_sha))
+    if len(options) != 2 or not source_png or not all(option.data for option in options):
+        raise ItemImageMissing(assignment.position, int(assigned))
     shown = _options_in_side_order(list(options), assignment.swap_sides)
     sides = tuple(
-        SideView(
-            label=label, image_png=images[option.image_sha256], acceptable=answers.get(option.id)
-        )
+        SideView(label=label, image_png=option.data, acceptable=option.acceptable)
         for label, option in zip(SIDE_LABELS, shown, strict=True)
     )
     return ItemView(
         position=assignment.position,
-        total=total,
-        completed=completed,
+        total=int(assigned),
+        completed=int(done),
         instruction=instruction,
-        source_png=images[source_sha],
+        source_png=source_png,
         sides=(sides[0], sides[1]),
         preference=_preference_answer(assignment, [option.id for option in shown]),
-        can_undo=can_undo,
+        can_undo=int(done) > 0,
     )
 
 
@@ -180,16 +175,14 @@ def record_judgment(
 ) -> bool:
     """Store "is the edit on `side` acceptable?"; False (nothing written) if the item is not
     open any more."""
-    if side not in SIDE_LABELS:
-        raise StudyError(f"unknown side {side!r}: use A or B")
-    assignment = _open_assignment(session, annotator_id, position)
-    if assignment is None:
+    target = _open_option(session, annotator_id, position, side)
+    if target is None:
         return False
-    option_id = _option_id_for_side(session, assignment, side)
+    _, item_id, option_id = target
     now = utcnow()
     insert = _insert_for(session)(Judgment).values(
         annotator_id=annotator_id,
-        item_id=assignment.item_id,
+        item_id=item_id,
         option_id=option_id,
         acceptable=acceptable,
         created_at=now,
@@ -212,41 +205,43 @@ def record_preference(
     """Store "Which is better?" (A, B, tie, both_bad); False if the item is not open."""
     if preference not in PREFERENCE_ANSWERS:
         raise StudyError(f"unknown preference {preference!r}: use A, B, tie or both_bad")
-    assignment = _open_assignment(session, annotator_id, position)
-    if assignment is None:
-        return False
+    open_item = and_(
+        Assignment.annotator_id == annotator_id,
+        Assignment.position == position,
+        Assignment.completed_at.is_(None),
+    )
     if preference in SIDE_LABELS:
+        target = _open_option(session, annotator_id, position, preference)
+        if target is None:
+            return False
         values: dict[str, Any] = {
-            "preferred_option_id": _option_id_for_side(session, assignment, preference),
+            "preferred_option_id": target[2],
             "preference_kind": PREFERENCE_OPTION,
         }
     else:
         values = {"preferred_option_id": None, "preference_kind": preference}
-    result = session.execute(
-        update(Assignment)
-        .where(Assignment.id == assignment.id, Assignment.completed_at.is_(None))
-        .values(**values)
-    )
+    result = session.execute(update(Assignment).where(open_item).values(**values))
     return bool(getattr(result, "rowcount", 0))
 
 
 def submit_item(*, session: Session, annotator_id: int, position: int) -> SubmitOutcome:
     """Close the item if every question is answered; the time it was open is added up."""
-    assignment = session.scalar(
-        select(Assignment).where(
+    answered = (
+        select(func.count(Judgment.id))
+        .where(Judgment.annotator_id == annotator_id, Judgment.item_id == Assignment.item_id)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(Assignment, answered).where(
             Assignment.annotator_id == annotator_id, Assignment.position == position
         )
-    )
-    if assignment is None:
+    ).first()
+    if row is None:
         return SubmitOutcome.UNKNOWN
+    assignment, judgments = row
     if assignment.completed_at is not None:
         return SubmitOutcome.ALREADY_SUBMITTED
-    answered = session.scalar(
-        select(func.count(Judgment.id)).where(
-            Judgment.annotator_id == annotator_id, Judgment.item_id == assignment.item_id
-        )
-    )
-    if answered != 2 or assignment.preference_kind is None:
+    if judgments != 2 or assignment.preference_kind is None:
         return SubmitOutcome.INCOMPLETE
     now = utcnow()
     result = session.execute(
@@ -312,33 +307,32 @@ def undo_last(
     return last.position
 
 
-def _open_assignment(session: Session, annotator_id: int, position: int) -> Assignment | None:
-    return session.scalar(
-        select(Assignment).where(
-            and_(
-                Assignment.annotator_id == annotator_id,
-                Assignment.position == position,
-                Assignment.completed_at.is_(None),
-            )
+def _open_option(
+    session: Session, annotator_id: int, position: int, side: str
+) -> tuple[int, int, int] | None:
+    """(assignment id, item id, option id) of the option shown on `side` of the open item at
+    `position`, or None when that item is not open. One query."""
+    if side not in SIDE_LABELS:
+        raise StudyError(f"unknown side {side!r}: use A or B")
+    side_index = SIDE_LABELS.index(side)
+    # swap_sides: option 1 is shown as "A", so the option's position is side_index xor swap.
+    option_position = case((Assignment.swap_sides, 1 - side_index), else_=side_index)
+    row = session.execute(
+        select(Assignment.id, Assignment.item_id, StudyOption.id)
+        .join(StudyOption, StudyOption.item_id == Assignment.item_id)
+        .where(
+            Assignment.annotator_id == annotator_id,
+            Assignment.position == position,
+            Assignment.completed_at.is_(None),
+            StudyOption.position == option_position,
         )
-    )
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
 
 
 def _options_in_side_order(options: list[Any], swap_sides: bool) -> list[Any]:
     # swap_sides: option 1 is shown as "A".
     return list(reversed(options)) if swap_sides else list(options)
-
-
-def _option_id_for_side(session: Session, assignment: Assignment, side: str) -> int:
-    option_position = SIDE_LABELS.index(side) ^ int(assignment.swap_sides)
-    option_id = session.scalar(
-        select(StudyOption.id).where(
-            StudyOption.item_id == assignment.item_id, StudyOption.position == option_position
-        )
-    )
-    if option_id is None:
-        raise StudyError(f"item {assignment.position + 1} has no option for side {side}")
-    return int(option_id)
 
 
 def _preference_answer(assignment: Assignment, option_ids_in_side_order: list[int]) -> str | None:

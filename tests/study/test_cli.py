@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from db.engine import make_engine, session_scope
-from db.models import Annotator
+from db.models import Annotator, Image, Study
 from db.queries.study import token_hash
 from flows.cli.app import build_app
 from tests.study.world import World, build_world
@@ -108,3 +108,24 @@ def test_app_runs_streamlit_locked_down_on_the_configured_address(
     assert options["--client.showErrorDetails"] == "none"
     assert options["--client.toolbarMode"] == "viewer"
     assert "admin page stays disabled" in " ".join(result.output.split())  # type: ignore[attr-defined]
+
+
+def test_bench_app_counts_every_request_and_cleans_up(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDSOFF_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
+    result = invoke("bench", "app", "--annotators", "3", "--items", "2", "--size", "16", "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    figures = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert (figures["backend"], figures["items_answered"]) == ("sqlite", 6)
+    counts = {name: op["count"] for name, op in figures["operations"].items()}
+    assert counts == {"load_item": 6, "store_answer": 12, "submit": 6}
+    assert all(
+        op["median_ms"] <= op["p95_ms"] <= op["max_ms"] for op in figures["operations"].values()
+    )
+    engine = make_engine(sqlite_url)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count(Study.id))) == 0
+        assert session.scalar(select(func.count(Image.sha256))) == 0
+    engine.dispose()

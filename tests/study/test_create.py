@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import Engine, func, select
 
-from db.engine import session_scope
+from db.engine import make_engine, session_scope
 from db.models import Annotator, Assignment, Study, StudyItem, StudyOption
 from db.queries.study import StudyError, token_hash
 from db.queries.study_annotators import (
@@ -163,14 +163,18 @@ def test_method_at_hash_prefix_selects_one_of_several_configs(engine: Engine) ->
     ],
 )
 def test_bad_requests_fail_clearly_and_write_nothing(
-    engine: Engine, world: World, options: dict[str, object], message: str
+    sqlite_url: str, options: dict[str, object], message: str
 ) -> None:
+    # SQLite only: the checks run before any write, the rollback is the session's
+    engine = make_engine(sqlite_url)
+    world = build_world(engine, samples=6, failed=[(5, "instruct-pix2pix")])
     arguments: dict[str, object] = {"run_id": world.run_id, "methods": METHODS, **options}
     with pytest.raises(StudyError, match=message), session_scope(engine) as session:
         create_study(session=session, **arguments)  # type: ignore[arg-type]
     with session_scope(engine) as session:
         assert session.scalar(select(func.count(Study.id))) == 0
         assert session.scalar(select(func.count(Annotator.id))) == 0
+    engine.dispose()
 
 
 def test_a_run_where_no_sample_has_both_edits_is_refused(engine: Engine) -> None:
