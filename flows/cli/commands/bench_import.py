@@ -84,7 +84,8 @@ def register(groups: CommandGroups) -> None:
                 targets.append(("postgresql", url, name))
             else:
                 console.print("[yellow]no --postgres-url: measuring SQLite only[/]")
-            results = []
+            results: list[dict[str, float | int | str]] = []
+            rates: list[float] = []
             try:
                 for backend, url, _ in targets:
                     upgrade(url)
@@ -105,16 +106,17 @@ def register(groups: CommandGroups) -> None:
                             "turns_per_second": round(summary.imported / seconds, 1),
                         }
                     )
+                    rates.append(summary.imported / seconds)
                     console.print(
                         f"{backend:>10}: {summary.imported} turns in {seconds:.1f}s = "
                         f"{summary.imported / seconds:.1f} turns/s"
                     )
             finally:
-                for _, _, name in targets:
-                    if name is not None and postgres_url:
-                        _drop_postgres(postgres_url, name)
-            if len(results) == 2:
-                ratio = results[1]["turns_per_second"] / results[0]["turns_per_second"]
+                for _, _, scratch_name in targets:
+                    if scratch_name is not None and postgres_url:
+                        _drop_postgres(postgres_url, scratch_name)
+            if len(rates) == 2:
+                ratio = rates[1] / rates[0]
                 console.print(f"PostgreSQL / SQLite throughput: {ratio:.2f}x")
             if as_json:
                 emit_json(results)
