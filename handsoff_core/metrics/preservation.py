@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from handsoff_core.metrics.not_applicable import NotApplicable
@@ -90,9 +89,13 @@ def gaussian_window_1d(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA) -> np
 
 def _filter_valid(values: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Weighted window means at every fully-inside position: (H, W) -> (H-k+1, W-k+1)."""
-    # Separable: filter rows, then columns. sliding_window_view appends the window axis last.
-    rows = sliding_window_view(values, window.size, axis=1) @ window  # (H, W-k+1)
-    return sliding_window_view(rows, window.size, axis=0) @ window  # (H-k+1, W-k+1)
+    from scipy.ndimage import correlate1d
+
+    # Separable: filter columns, then rows. Positions whose window lies inside the image do
+    # not depend on the border mode; those are the ones kept.
+    half = window.size // 2
+    filtered = correlate1d(correlate1d(values, window, axis=0), window, axis=1)
+    return filtered[half : values.shape[0] - half, half : values.shape[1] - half]
 
 
 def ssim_map(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ weights (CLIP ViT-B/32, DINO ViT-S/16, MiniLM-L6): the cost of the paper's model
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -119,6 +120,9 @@ def register(groups: CommandGroups) -> None:
             "image_size": size,
             "items": items,
             "threads": torch.get_num_threads(),
+            # Other processes' load slows every figure; print it so readers can judge.
+            "load_average_1min": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
         }
         if as_json:
             emit_json({**header, "results": rows})
