@@ -51,7 +51,14 @@ def method_class(method: str) -> Any:
         known = ", ".join(METHOD_NAMES)
         raise ConfigError(f"unknown method {method!r}; known methods: {known}")
     module_name, _, class_name = METHOD_CLASSES[method].partition(":")
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise  # a missing dependency inside the module is a real error: keep its trace
+        raise ConfigError(f"method {method!r}: its module {module_name} is not installed") from exc
+    if not hasattr(module, class_name):
+        raise ConfigError(f"method {method!r}: {module_name} defines no {class_name}")
     return getattr(module, class_name)
 
 

@@ -139,3 +139,11 @@ def test_identity_oracle_returns_the_source_and_ground_truth_the_target() -> Non
     assert any("resized 32x16 -> 16x8" in note for note in gold.notes)
     results = truth.edit_batch([request, EditRequest("s2", source, "x", 0)])
     assert isinstance(results[1], RecordRejected) and "'s2'" in str(results[1])
+
+
+def test_every_registered_method_resolves_to_a_class_with_defaults() -> None:
+    from handsoff_core.methods.registry import method_class
+
+    for name in METHOD_NAMES:
+        defaults = method_class(name).default_params(name)
+        assert default_config(name).params == defaults
