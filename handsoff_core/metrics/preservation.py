@@ -43,7 +43,13 @@ SSIM_K2 = 0.03
 
 
 def preserved_region(mask: Image.Image) -> np.ndarray:
-    """(H, W) bool: True where the mask says "not edited" (value < 128)."""
+    """(H, W) bool: True where the mask says "not edited" (value < 128).
+
+    A mask with transparency is read as `handsoff_core.images.decode_mask` reads MagicBrush's
+    DALL-E style masks: the transparent region (alpha < 128) is the edited one.
+    """
+    if mask.mode in ("RGBA", "LA", "PA") and mask.getchannel("A").getextrema()[0] < 255:
+        return np.asarray(mask.getchannel("A"), dtype=np.uint8) >= MASK_THRESHOLD
     grey = mask if mask.mode == "L" else mask.convert("L")
     return np.asarray(grey, dtype=np.uint8) < MASK_THRESHOLD
 

@@ -45,7 +45,7 @@ class EditToScore:
     edit: Image.Image  # the method's output, any PIL mode (converted to RGB)
     source: Image.Image | None = None  # the input image (preservation metrics)
     target: Image.Image | None = None  # the ground-truth output (L1, L2, CLIP-I, DINO)
-    # Edited region white (>= 128), preserved region black, at the source's size.
+    # Edited region white (>= 128) or transparent (DALL-E style), at the source's size.
     mask: Image.Image | None = None
     global_caption: str | None = None  # gold output caption, global description
     local_caption: str | None = None  # gold description of the edited region

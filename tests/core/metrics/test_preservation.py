@@ -131,3 +131,12 @@ def test_edit_of_another_size_is_resized_to_the_source() -> None:
 def test_mask_threshold_is_128() -> None:
     mask = Image.fromarray(np.array([[0, 127, 128, 255]], dtype=np.uint8), mode="L")
     assert preserved_region(mask).tolist() == [[True, True, False, False]]
+
+
+def test_transparent_region_of_a_dalle_style_mask_is_the_edited_one() -> None:
+    # MagicBrush's zip masks: the input image with the edited region made transparent.
+    mask = Image.new("RGBA", (4, 2), (10, 200, 30, 255))
+    mask.putpixel((1, 0), (10, 200, 30, 0))
+    assert preserved_region(mask).tolist() == [[True, False, True, True], [True] * 4]
+    opaque = Image.new("RGBA", (2, 1), (255, 255, 255, 255))  # no transparency: by value
+    assert preserved_region(opaque).tolist() == [[False, False]]
