@@ -48,8 +48,10 @@ def preserved_region(mask: Image.Image) -> np.ndarray:
     A mask with transparency is read as `handsoff_core.images.decode_mask` reads MagicBrush's
     DALL-E style masks: the transparent region (alpha < 128) is the edited one.
     """
-    if mask.mode in ("RGBA", "LA", "PA") and mask.getchannel("A").getextrema()[0] < 255:
-        return np.asarray(mask.getchannel("A"), dtype=np.uint8) >= MASK_THRESHOLD
+    if mask.mode in ("RGBA", "LA", "PA"):
+        alpha = np.asarray(mask.getchannel("A"), dtype=np.uint8)
+        if alpha.min() < 255:
+            return alpha >= MASK_THRESHOLD
     grey = mask if mask.mode == "L" else mask.convert("L")
     return np.asarray(grey, dtype=np.uint8) < MASK_THRESHOLD
 
