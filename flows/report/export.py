@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from flows.report.html import render_html
 from flows.report.model import Report
 from flows.report.plots import figure_png
@@ -53,7 +55,19 @@ def write_report_files(
     for name, frame in report.frames.items():
         rows_dir = out_dir / "rows"
         rows_dir.mkdir(exist_ok=True)
-        frame.to_csv(rows_dir / f"{name}.csv", index=False)
-        frame.to_parquet(rows_dir / f"{name}.parquet", index=False)
-        written += [rows_dir / f"{name}.csv", rows_dir / f"{name}.parquet"]
+        written += write_rows(frame, rows_dir / name)
     return written
+
+
+def write_rows(frame: pd.DataFrame, stem: Path) -> list[Path]:
+    """`stem`.csv and `stem`.parquet through one Arrow table: pyarrow's CSV writer formats
+    10^5 timestamps in milliseconds where pandas' `to_csv` takes seconds."""
+    import pyarrow as pa
+    import pyarrow.csv
+    import pyarrow.parquet
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    csv_path, parquet_path = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
+    pyarrow.csv.write_csv(table, csv_path)
+    pyarrow.parquet.write_table(table, parquet_path)
+    return [csv_path, parquet_path]

@@ -52,6 +52,8 @@ def config_matrices(
         frame[["metric", "caption_kind", "metric_version"]]
         .merge(key_frame, how="left", on=["metric", "caption_kind", "metric_version"])["_key"]
         .to_numpy(dtype=np.int64)
+        if len(frame)
+        else np.zeros(0, dtype=np.int64)
     )
     by_config = frame.assign(_key=key_index).groupby("method_config_id", sort=False)
     for config_id, edits in done_edits.groupby("method_config_id"):

@@ -264,9 +264,12 @@ def _metric_means_section(metrics: RunMetrics, report: Report) -> Section:
             )
             if n_missing:
                 gaps.setdefault(label, []).append(f"{plain[key]} {n_missing}")
-    for label, counts in gaps.items():
+    for status in metrics.statuses:  # one line per config, in config order
+        label = metrics.labels[status.method_config_id]
+        if label not in gaps:
+            continue
         report.missing.append(
-            f"{label}: metric values missing for done edits ({', '.join(counts)}); "
+            f"{label}: metric values missing for done edits ({', '.join(gaps[label])}); "
             f"run `handsoff score --run {metrics.header.id}`"
         )
     means.notes.append(

@@ -170,9 +170,8 @@ def _mcnemar(
         section.say("McNemar's test needs exactly two compared methods.")
         return
     first, second = header.method_config_ids
-    votes = regular.pivot_table(
-        index="item_id", columns="method_config_id", values="majority_acceptable", aggfunc="first"
-    )
+    # One row per item, also for items without any vote (pivot_table would drop them).
+    votes = regular.pivot(index="item_id", columns="method_config_id", values="majority_acceptable")
     if first not in votes.columns or second not in votes.columns:
         section.say("McNemar's test: the items lack an edit of one of the two methods.")
         return
