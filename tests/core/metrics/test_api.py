@@ -191,3 +191,27 @@ def test_models_built_in_memory_carry_their_identity(metric_models: MetricModels
     assert value.value == reference.value
     with pytest.raises(ValueError, match="unknown metric model role"):
         MetricModels.from_loaded({"clip": clip})
+
+
+def test_oracle_rows_give_the_floor_and_ceiling(metric_models: MetricModels) -> None:
+    source, target = photo_like(48, 40, seed=14), photo_like(48, 40, seed=15)
+    mask = Image.new("L", (48, 40))
+    mask.paste(255, (12, 12, 30, 30))
+    common = {"source": source, "target": target, "mask": mask, "global_caption": "a dog"}
+    ground_truth = {
+        (v.metric, v.caption_kind): v.value
+        for v in score_edit(EditToScore("ground-truth", target, **common), metric_models)  # type: ignore[arg-type]
+    }
+    assert ground_truth[("l1", "none")] == ground_truth[("l2", "none")] == 0.0
+    assert ground_truth[("clip-i", "none")] == pytest.approx(1.0, abs=1e-6)
+    assert ground_truth[("dino", "none")] == pytest.approx(1.0, abs=1e-6)
+    identity = {
+        (v.metric, v.caption_kind): v.value
+        for v in score_edit(EditToScore("identity", source, **common), metric_models)  # type: ignore[arg-type]
+    }
+    assert identity[("preservation-l1", "none")] == 0.0
+    assert identity[("preservation-psnr", "none")] == 100.0
+    assert identity[("preservation-ssim", "none")] == pytest.approx(1.0, abs=1e-12)
+    assert identity[("l1", "none")] == pytest.approx(
+        float(np.abs(np.asarray(source, float) - np.asarray(target, float)).mean() / 255), abs=1e-6
+    )
