@@ -6,6 +6,9 @@ decoded and re-encoded the same way, at the size of the item's source image, wit
 chunk whose value depends only on the item's position and the slot. That chunk makes the
 bytes, and so Streamlit's media URL (a hash of the bytes), differ between slots: a gold item
 showing the unedited source would otherwise get the very URL of the source image above it.
+
+Images are fetched and re-encoded once per item and cached by the assignment's handle
+(annotator, position): the rerun after each click reads no image bytes.
 """
 
 from __future__ import annotations
@@ -16,24 +19,25 @@ import io
 import streamlit as st
 from PIL import Image, PngImagePlugin
 
-from db.queries.study_answers import ItemView
+from annotation_app import resources
+from db.engine import session_scope
+from db.queries.study_answers import ItemImageMissing, ItemView, item_images
 
 # Longest side of the displayed images; larger sources are shown scaled down.
 DISPLAY_MAX_SIDE = 512
+SLOTS = ("source", "A", "B")
 
 
 class ImageUnavailable(Exception):
-    """An image of the item cannot be decoded."""
+    """An image of the item is missing or cannot be decoded."""
 
 
-def display_size(source_png: bytes) -> tuple[int, int]:
-    with Image.open(io.BytesIO(source_png)) as image:
-        width, height = image.size
+def display_size(source_size: tuple[int, int]) -> tuple[int, int]:
+    width, height = source_size
     scale = min(1.0, DISPLAY_MAX_SIDE / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
 def blind_png(png: bytes, size: tuple[int, int], slot_key: str) -> bytes:
     """`png` decoded, converted to RGB, resized to `size` and re-encoded with fixed settings."""
     with Image.open(io.BytesIO(png)) as image:
@@ -47,14 +51,24 @@ def blind_png(png: bytes, size: tuple[int, int], slot_key: str) -> bytes:
     return buffer.getvalue()
 
 
-def blind_item_images(view: ItemView) -> tuple[bytes, bytes, bytes]:
-    """(source, side A, side B) ready to send; ImageUnavailable if one cannot be decoded."""
+# Three re-encoded images per entry (about 1.5 MB at 512 px): 64 items in memory at most.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _blind_item_pngs(
+    annotator_id: int, position: int, images_key: str, size: tuple[int, int]
+) -> tuple[bytes, bytes, bytes]:
+    with session_scope(resources.engine()) as session:
+        stored = item_images(session=session, annotator_id=annotator_id, position=position)
+    source, a, b = (
+        blind_png(png, size, f"{position}/{slot}") for png, slot in zip(stored, SLOTS, strict=True)
+    )
+    return source, a, b
+
+
+def blind_item_images(annotator_id: int, view: ItemView) -> tuple[bytes, bytes, bytes]:
+    """(source, side A, side B) ready to send; ImageUnavailable if one cannot be shown."""
     try:
-        size = display_size(view.source_png)
-        return (
-            blind_png(view.source_png, size, f"{view.position}/source"),
-            blind_png(view.sides[0].image_png, size, f"{view.position}/A"),
-            blind_png(view.sides[1].image_png, size, f"{view.position}/B"),
+        return _blind_item_pngs(
+            annotator_id, view.position, view.images_key, display_size(view.source_size)
         )
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ImageUnavailable(f"item {view.number}: an image cannot be decoded") from exc
+    except (ItemImageMissing, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ImageUnavailable(f"item {view.number}: an image cannot be shown") from exc

@@ -287,11 +287,12 @@ def main() -> None:
         show_end(token, view)
         return
     try:
-        images = blind_item_images(view)
+        images = blind_item_images(access.annotator_id, view)
     except ImageUnavailable:
         show_unavailable(view.number, view.total, view.position)
-    with session_scope(resources.engine()) as session:
-        mark_shown(session=session, annotator_id=access.annotator_id, position=view.position)
+    if not view.started:
+        with session_scope(resources.engine()) as session:
+            mark_shown(session=session, annotator_id=access.annotator_id, position=view.position)
     show_item(token, view, images)
 
 

@@ -13,6 +13,7 @@ updates `updated_at` and keeps `created_at`.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,22 +37,27 @@ from db.queries.study import (
 @dataclass(frozen=True)
 class SideView:
     label: str  # "A" or "B"
-    image_png: bytes
     acceptable: bool | None  # this annotator's answer so far
 
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item as the annotator sees it."""
+    """One item as the annotator sees it. Its images are fetched separately, by the same
+    handle (annotator, position), with `item_images`, so a page can cache them per item and
+    a rerun after each click reads no image bytes."""
 
     position: int  # the annotator's own random order: a handle that reveals nothing
     total: int
     completed: int
     instruction: str
-    source_png: bytes
+    source_size: tuple[int, int]  # (width, height): every image is shown at this size
     sides: tuple[SideView, SideView]
     preference: str | None  # "A", "B", "tie", "both_bad" or None
     can_undo: bool
+    started: bool  # its clock is running (shown before)
+    # Opaque and unique to this assignment's images: a safe cache key (a hash, revealing
+    # nothing) even if a database is rebuilt under a running app and ids repeat.
+    images_key: str
 
     @property
     def number(self) -> int:
@@ -97,15 +103,20 @@ def load_next_item(
     """The first open item of the annotator's order (skipping `skip_positions`, the items
     this page already found unavailable), with the answers given so far. Writes nothing.
 
-    Three queries: the item with the progress counts, its options with their images and
-    this annotator's answers, the source image (round trips dominate on a busy server)."""
+    Two queries (round trips dominate on a busy server): the item with the progress counts
+    and its source image's size; its options with this annotator's answers and whether
+    their images are present."""
     mine = Assignment.annotator_id == annotator_id
     total = select(func.count(Assignment.id)).where(mine).scalar_subquery()
     completed = select(func.count(Assignment.completed_at)).where(mine).scalar_subquery()
+    source_stored = func.coalesce(func.length(Image.data), 0) > 0
     query = (
-        select(Assignment, Sample.instruction, Sample.source_image, total, completed)
+        select(Assignment, Sample.instruction, Sample.source_image)
+        .add_columns(Image.width, Image.height, source_stored)
+        .add_columns(total, completed)
         .join(StudyItem, StudyItem.id == Assignment.item_id)
         .join(Sample, Sample.id == StudyItem.sample_id)
+        .outerjoin(Image, Image.sha256 == Sample.source_image)
         .where(mine, Assignment.completed_at.is_(None))
     )
     if skip_positions:
@@ -114,10 +125,15 @@ def load_next_item(
     if row is None:
         assigned, done = progress(session=session, annotator_id=annotator_id)
         return NothingToShow(total=assigned, completed=done, can_undo=done > 0)
-    assignment, instruction, source_sha, assigned, done = row
+    assignment, instruction, source_sha, width, height, has_source, assigned, done = row
 
     options = session.execute(
-        select(StudyOption.id, StudyOption.position, Image.data, Judgment.acceptable)
+        select(
+            StudyOption.id,
+            StudyOption.position,
+            func.coalesce(func.length(Image.data), 0) > 0,
+            Judgment.acceptable,
+        )
         .outerjoin(Image, Image.sha256 == StudyOption.image_sha256)
         .outerjoin(
             Judgment,
@@ -126,12 +142,11 @@ def load_next_item(
         .where(StudyOption.item_id == assignment.item_id)
         .order_by(StudyOption.position)
     ).all()
-    source_png = session.scalar(select(Image.data).where(Image.sha256 == source_sha))
-    if len(options) != 2 or not source_png or not all(option.data for option in options):
+    if not has_source or len(options) != 2 or not all(option[2] for option in options):
         raise ItemImageMissing(assignment.position, int(assigned))
     shown = _options_in_side_order(list(options), assignment.swap_sides)
     sides = tuple(
-        SideView(label=label, image_png=option.data, acceptable=option.acceptable)
+        SideView(label=label, acceptable=option.acceptable)
         for label, option in zip(SIDE_LABELS, shown, strict=True)
     )
     return ItemView(
@@ -139,11 +154,42 @@ def load_next_item(
         total=int(assigned),
         completed=int(done),
         instruction=instruction,
-        source_png=source_png,
+        source_size=(int(width), int(height)),
         sides=(sides[0], sides[1]),
         preference=_preference_answer(assignment, [option.id for option in shown]),
         can_undo=int(done) > 0,
+        started=assignment.shown_at is not None,
+        images_key=hashlib.sha256(
+            f"{assignment.id}/{assignment.item_id}/{assignment.swap_sides}/{source_sha}".encode()
+        ).hexdigest()[:32],
     )
+
+
+def item_images(
+    *, session: Session, annotator_id: int, position: int
+) -> tuple[bytes, bytes, bytes]:
+    """The PNG bytes of (source, side A, side B) of the annotator's item at `position`."""
+    row = session.execute(
+        select(Assignment.item_id, Assignment.swap_sides, Sample.source_image)
+        .join(StudyItem, StudyItem.id == Assignment.item_id)
+        .join(Sample, Sample.id == StudyItem.sample_id)
+        .where(Assignment.annotator_id == annotator_id, Assignment.position == position)
+    ).first()
+    if row is None:
+        raise StudyError(f"annotator {annotator_id} has no item at position {position}")
+    item_id, swap_sides, source_sha = row
+    by_position = dict(
+        session.execute(
+            select(StudyOption.position, Image.data)
+            .join(Image, Image.sha256 == StudyOption.image_sha256)
+            .where(StudyOption.item_id == item_id)
+        ).all()
+    )
+    source = session.scalar(select(Image.data).where(Image.sha256 == source_sha))
+    a, b = (1, 0) if swap_sides else (0, 1)
+    if not source or not by_position.get(a) or not by_position.get(b):
+        raise ItemImageMissing(position, progress(session=session, annotator_id=annotator_id)[0])
+    return source, by_position[a], by_position[b]
 
 
 def progress(*, session: Session, annotator_id: int) -> tuple[int, int]:

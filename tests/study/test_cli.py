@@ -120,7 +120,7 @@ def test_bench_app_counts_every_request_and_cleans_up(
     figures = json.loads(result.stdout)  # type: ignore[attr-defined]
     assert (figures["backend"], figures["items_answered"]) == ("sqlite", 6)
     counts = {name: op["count"] for name, op in figures["operations"].items()}
-    assert counts == {"load_item": 6, "store_answer": 12, "submit": 6}
+    assert counts == {"load_item": 6, "rerun": 21, "store_answer": 12, "preference": 6, "submit": 6}
     assert all(
         op["median_ms"] <= op["p95_ms"] <= op["max_ms"] for op in figures["operations"].values()
     )

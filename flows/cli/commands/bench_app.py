@@ -2,14 +2,15 @@
 N annotators working at once (default 20), on the configured database (PostgreSQL is the
 case that matters; SQLite runs too and says so).
 
-Each annotator is a thread running exactly what the app's page runs per request: sign in by
-token, load the next item (with its three images' bytes) and start its clock; store an
-answer (sign in, upsert); submit. Streamlit serves every browser session from a thread of
-one process, so threads in one process are the faithful model, GIL included. By default
-annotators do not pause to think (--think-ms 0): the worst case for contention; a think time
-(uniform around the given mean, before every request) models people clicking. The image
-re-encoding the page adds (cached per image and slot) is not part of these figures. The
-bench writes its own dataset, run and study, and deletes them afterwards unless --keep.
+Each annotator is a thread running exactly what the app's page runs per request (see
+`annotate`): the first render of an item (with its three images' bytes), and per click a
+callback write (store an answer, submit) and the rerun of the page that follows it.
+Streamlit serves every browser session from a thread of one process, so threads in one
+process are the faithful model, GIL included. By default annotators do not pause to think
+(--think-ms 0): the worst case for contention; a think time (uniform around the given mean,
+before every click) models people. The image re-encoding the page adds (once per item,
+cached) is not part of these figures. The bench writes its own dataset, run and study, and
+deletes them afterwards unless --keep.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from flows.cli.app import CommandGroups
 
-OPERATIONS = ("load_item", "store_answer", "submit")
+OPERATIONS = ("load_item", "rerun", "store_answer", "preference", "submit")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -147,13 +148,19 @@ def annotate(
     think_s: float = 0.0,
     seed: int = 0,
 ) -> int:
-    """One annotator answering every item, pausing `think_s` on average before a request."""
+    """One annotator answering every item, pausing `think_s` on average before a click.
+
+    Timed as the page runs them: `load_item` is the first render of an item (sign in, load,
+    fetch its three images (the page's per-item cache miss), start its clock); every click
+    is a callback write (`store_answer` for an acceptability answer, `submit`) followed by
+    a rerun of the page (`rerun`: sign in, load; no image bytes)."""
     import random
 
     from db.engine import session_scope
     from db.queries.study_annotators import AnnotatorAccess, authenticate
     from db.queries.study_answers import (
         ItemView,
+        item_images,
         load_next_item,
         mark_shown,
         record_judgment,
@@ -161,55 +168,47 @@ def annotate(
         submit_item,
     )
 
+    rng = random.Random(seed)
+    mine: dict[str, list[float]] = defaultdict(list)
+
     def signed_in(session: Any) -> int:
         access = authenticate(session=session, token=token)
         assert isinstance(access, AnnotatorAccess)
         return access.annotator_id
 
-    rng = random.Random(seed)
-
-    def think() -> None:
-        if think_s > 0:
-            time.sleep(rng.uniform(0, 2 * think_s))
-
-    mine: dict[str, list[float]] = defaultdict(list)
-    answered = 0
-    while True:
-        think()
+    def render(operation: str) -> Any:
         start = time.perf_counter()
         with session_scope(engine) as session:
             annotator_id = signed_in(session)
             view = load_next_item(session=session, annotator_id=annotator_id)
-            if isinstance(view, ItemView):
-                mark_shown(session=session, annotator_id=annotator_id, position=view.position)
-        if not isinstance(view, ItemView):
-            break
-        mine["load_item"].append(time.perf_counter() - start)
-        for side in ("A", "B"):
-            think()
-            start = time.perf_counter()
+        if isinstance(view, ItemView) and not view.started:
             with session_scope(engine) as session:
-                record_judgment(
-                    session=session,
-                    annotator_id=signed_in(session),
-                    position=view.position,
-                    side=side,
-                    acceptable=side == "A",
-                )
-            mine["store_answer"].append(time.perf_counter() - start)
-        with session_scope(engine) as session:
-            record_preference(
-                session=session,
-                annotator_id=signed_in(session),
-                position=view.position,
-                preference="A",
-            )
-        think()
+                item_images(session=session, annotator_id=annotator_id, position=view.position)
+            with session_scope(engine) as session:
+                mark_shown(session=session, annotator_id=annotator_id, position=view.position)
+        mine[operation].append(time.perf_counter() - start)
+        return view
+
+    def click(operation: str, write: Any, **kwargs: Any) -> Any:
+        if think_s > 0:
+            time.sleep(rng.uniform(0, 2 * think_s))
         start = time.perf_counter()
         with session_scope(engine) as session:
-            submit_item(session=session, annotator_id=signed_in(session), position=view.position)
-        mine["submit"].append(time.perf_counter() - start)
+            write(session=session, annotator_id=signed_in(session), **kwargs)
+        mine[operation].append(time.perf_counter() - start)
+        return render("rerun")
+
+    answered = 0
+    view = render("load_item")
+    while isinstance(view, ItemView):
+        position = view.position
+        for side in ("A", "B"):
+            click("store_answer", record_judgment, position=position, side=side, acceptable=True)
+        click("preference", record_preference, position=position, preference="A")
+        view = click("submit", submit_item, position=position)
         answered += 1
+        if isinstance(view, ItemView):  # the rerun after submit is the next item's first render
+            mine["load_item"].append(mine["rerun"].pop())
     with lock:
         for operation, values in mine.items():
             timings[operation].extend(values)
