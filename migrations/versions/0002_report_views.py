@@ -1,9 +1,11 @@
 """Report views: samples and edits of a run, edit-level metrics, metric summaries,
 unblinded judgments, acceptability per item and per method, preferences, annotator quality.
 
-The SQL is portable (SQLite >= 3.25 for window functions, PostgreSQL >= 12) and frozen here
+The SQL is portable (SQLite >= 3.25 for window functions, PostgreSQL >= 12) except where
+`v_run_samples` reads the run's JSON selection (one branch per dialect). It is frozen here,
 as migrations must be; docs/sql.md documents every view with example queries and
-`db/views.py` names their columns for Python callers.
+`db/views.py` names their columns for Python callers. Views are not tables: Alembic's
+autogenerate does not see them (tests/db/test_migrations.py stays clean).
 
 SQLite caveat for later migrations: a batch ALTER of a table that a view reads (copy, drop,
 rename) fails on SQLite while the view exists. Such a migration drops the views first and
