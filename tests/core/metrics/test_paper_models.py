@@ -30,7 +30,7 @@ def paper_models() -> MetricModels:
         models.dino()
         models.sentence_embedder()
     except ModelUnavailable as error:
-        pytest.skip(f"paper metric weights not available offline: {error}")
+        pytest.skip(f"paper metric weights not available offline: {str(error).splitlines()[0]}")
     return models
 
 
