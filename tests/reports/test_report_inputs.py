@@ -156,3 +156,22 @@ def test_unanimous_judgments_make_agreement_undefined_not_zero(
     assert any("Fleiss' kappa not available: every judgment" in m for m in report.missing)
     agreement = next(t for t in report.tables() if t.key == f"agreement_study{study_id}")
     assert [row[1] for row in agreement.rows] == ["n/a", "n/a"]
+
+
+def test_two_versions_of_a_metric_stay_apart(synthetic_db: SyntheticDatabase) -> None:
+    # Rescoring L1 with a new definition adds values of another version: the report shows
+    # both columns, labelled by version, and never averages across them.
+    evaluation = synthetic_db.evaluation
+    rescored = [edit for (label, _), edit in evaluation.done_edits.items() if label == "identity"]
+    with session_scope(synthetic_db.engine) as session:
+        session.add_all(
+            MetricValue(edit_id=edit, metric="l1", metric_version="l1/2", value=0.5)
+            for edit in rescored
+        )
+    report = build_report(engine=synthetic_db.engine, run_id=evaluation.run_id)
+    means = next(t for t in report.tables() if t.key == "metric_means")
+    assert "l1 [l1/1+synthetic] ↓" in means.columns and "l1 [l1/2] ↓" in means.columns
+    column = means.columns.index("l1 [l1/2] ↓")
+    by_label = {row[0]: row[column] for row in means.rows}
+    assert by_label["identity (oracle: unedited source)"] == "0.5000"
+    assert by_label["instruct-pix2pix"] == "n/a"
