@@ -21,7 +21,7 @@ from PIL import Image, PngImagePlugin
 
 from annotation_app import resources
 from db.engine import session_scope
-from db.queries.study_answers import ItemImageMissing, ItemView, item_images
+from db.queries.study_answers import ItemImageMissing, ItemView, item_images, load_next_item
 
 # Longest side of the displayed images; larger sources are shown scaled down.
 DISPLAY_MAX_SIDE = 512
@@ -72,3 +72,25 @@ def blind_item_images(annotator_id: int, view: ItemView) -> tuple[bytes, bytes, 
         )
     except (ItemImageMissing, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ImageUnavailable(f"item {view.number}: an image cannot be shown") from exc
+
+
+def prefetch_next_item(annotator_id: int, current: ItemView, skipped: set[int]) -> None:
+    """Prepare the images of the item that follows `current`, so submitting shows it at
+    once. Called after the page is drawn (the annotator is already looking at it); any
+    problem is left for that item's own render to report."""
+    try:
+        with session_scope(resources.engine()) as session:
+            following = load_next_item(
+                session=session,
+                annotator_id=annotator_id,
+                skip_positions=skipped | {current.position},
+            )
+        if isinstance(following, ItemView):
+            _blind_item_pngs(
+                annotator_id,
+                following.position,
+                following.images_key,
+                display_size(following.source_size),
+            )
+    except (ItemImageMissing, OSError, ValueError, Image.DecompressionBombError):
+        pass

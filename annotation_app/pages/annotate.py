@@ -17,7 +17,11 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from annotation_app import resources
-from annotation_app.blind_images import ImageUnavailable, blind_item_images
+from annotation_app.blind_images import (
+    ImageUnavailable,
+    blind_item_images,
+    prefetch_next_item,
+)
 from db.engine import session_scope
 from db.queries.study_annotators import AccessProblem, AnnotatorAccess, authenticate
 from db.queries.study_answers import (
@@ -294,6 +298,8 @@ def main() -> None:
         with session_scope(resources.engine()) as session:
             mark_shown(session=session, annotator_id=access.annotator_id, position=view.position)
     show_item(token, view, images)
+    if not view.started:
+        prefetch_next_item(access.annotator_id, view, skipped())
 
 
 main()

@@ -3,6 +3,9 @@ and bad input (each a clear page, no trace, nothing written)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from sqlalchemy import Engine, delete, func, select, update
 from streamlit.testing.v1 import AppTest
 
@@ -201,3 +204,23 @@ def test_an_annotator_without_items_gets_a_clear_page(study_app: StudyApp) -> No
         session.execute(delete(Assignment).where(Assignment.annotator_id == alice))
     app = study_app.open(study_app.tokens["alice"])
     assert titles(app) == ["Nothing to do yet"] and not app.exception
+
+
+def test_the_next_items_images_are_prepared_while_the_annotator_looks(
+    study_app: StudyApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotation_app.blind_images as blind_images
+
+    fetched: list[int] = []
+    original = blind_images.item_images
+
+    def counting(**kwargs: Any) -> tuple[bytes, bytes, bytes]:
+        fetched.append(kwargs["position"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(blind_images, "item_images", counting)
+    app = study_app.open(study_app.tokens["alice"])
+    assert fetched == [0, 1]  # item 1 shown, item 2 prepared
+    answer_current(app)
+    assert progress(app) == "2 of 4"
+    assert fetched == [0, 1, 2]  # item 2 came from the cache; item 3 prepared
