@@ -31,6 +31,7 @@ class RunHeader:
     selection: dict[str, Any]
     samples: int  # samples the run covers (its selection applied)
     git_sha: str | None
+    provenance: dict[str, Any]
     created_at: datetime
     finished_at: datetime | None
 
@@ -92,6 +93,7 @@ def get_run_header(*, session: Session, run_id: int) -> RunHeader:
         selection=dict(run.selection or {}),
         samples=int(samples or 0),
         git_sha=git_sha if isinstance(git_sha, str) else None,
+        provenance=dict(provenance),
         created_at=run.created_at,
         finished_at=run.finished_at,
     )

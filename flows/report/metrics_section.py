@@ -149,7 +149,30 @@ def _overview(header: RunHeader, statuses: list[ConfigStatus]) -> Section:
         + (f"; git {header.git_sha[:12]}" if header.git_sha else "")
         + "."
     )
+    caveat = _measurement_caveat(header)
+    if caveat:
+        section.say(caveat)
     return section
+
+
+def _measurement_caveat(header: RunHeader) -> str | None:
+    """Say so when the numbers measure nothing: synthetic rows, or models with random weights
+    (the tiny and sd14-arch profiles), whose images are noise."""
+    if "synthetic" in header.provenance:
+        return "Synthetic rows (flows.report.synthetic): these numbers test the report only."
+    from handsoff_core.errors import ConfigError
+    from handsoff_core.models.profiles import parse_profile
+
+    try:
+        random_weights = parse_profile(header.profile).random_weights
+    except (ConfigError, OSError):
+        return None  # a user profile file not found here: nothing known either way
+    if random_weights:
+        return (
+            f"Profile {header.profile} has random weights: the edits are noise, so these "
+            "numbers exercise the pipeline and measure no method."
+        )
+    return None
 
 
 def _edits_section(metrics: RunMetrics, report: Report) -> Section:

@@ -143,7 +143,14 @@ def test_run_without_configs_or_edits(synthetic_db: SyntheticDatabase) -> None:
         run_id = run.id
     report = build_report(engine=synthetic_db.engine, run_id=run_id)
     assert f"run {run_id} has no method configs" in report.missing
-    assert "Edits per method config" in render_text(report)
+    text = render_text(report)
+    assert "Edits per method config" in text
+    # Numbers from random weights are said to measure nothing.
+    assert "Profile tiny has random weights" in text
+    synthetic = render_text(
+        build_report(engine=synthetic_db.engine, run_id=synthetic_db.evaluation.run_id)
+    )
+    assert "Synthetic rows (flows.report.synthetic)" in synthetic
 
 
 def test_unanimous_judgments_make_agreement_undefined_not_zero(
