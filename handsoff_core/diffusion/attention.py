@@ -89,12 +89,14 @@ class CrossAttentionMaps:
         """
         samples, weights = self.samples, self.weights
         pixels, tokens = edit.shape[-2:]
+        # In float32 whatever the model's dtype (a no-op on the CPU's float32 path).
+        edit, reference = edit.float(), reference.float()
         if samples * weights == 1 and self.reference_copies == 2:
             # One guided sample, full reference batch: exactly the reference's arithmetic.
-            return ((edit - reference.to(edit.dtype)) ** 2).sum((1, 2)).mean(0)
+            return ((edit - reference) ** 2).sum((1, 2)).mean(0)
         edit_maps = edit.view(2, samples, weights, heads, pixels, tokens)
         reference_maps = reference.view(self.reference_copies, samples, 1, heads, pixels, tokens)
-        squared = ((edit_maps - reference_maps.to(edit.dtype)) ** 2).sum((-2, -1))
+        squared = ((edit_maps - reference_maps) ** 2).sum((-2, -1))
         # (2, samples, weights, heads) -> mean over copies and heads, sum over the rest.
         return squared.mean(dim=(0, 3)).sum()
 

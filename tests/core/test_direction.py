@@ -29,7 +29,7 @@ def test_embeddings_are_the_last_hidden_state_padded_to_77_tokens(sd: Any) -> No
     hidden = sd.text_encoder.config.hidden_size
     assert embeddings.shape == (2, 77, hidden)
     # diffusers' own prompt encoding (what pix2pix-zero's pipeline conditions on) agrees.
-    pipeline = StableDiffusionPipeline(
+    pipeline: Any = StableDiffusionPipeline(
         vae=sd.vae,
         text_encoder=sd.text_encoder,
         tokenizer=sd.tokenizer,

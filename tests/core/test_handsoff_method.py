@@ -257,3 +257,25 @@ def test_edit_command_writes_the_image_and_json(
     assert any("RGBA" in note for note in payload["notes"])
     refused = CliRunner().invoke(build_app(), [*arguments[:2], "", *arguments[3:]])
     assert refused.exit_code == 1 and "empty instruction" in refused.output
+
+
+@pytest.mark.gpu
+def test_paper_profile_edits_a_512px_image_on_a_gpu(tmp_path: Path) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    from handsoff_core.errors import ModelUnavailable
+    from handsoff_core.models.loading import LoadedModels
+    from handsoff_core.models.profiles import get_profile
+
+    profile = get_profile("paper", models_dir=tmp_path)
+    models = LoadedModels(profile, device=torch.device("cuda"), dtype=torch.float16)
+    try:
+        models.diffusion(), models.captioner(), models.llm()
+    except ModelUnavailable as error:
+        pytest.skip(f"the paper profile's weights are not available here: {error}")
+    config = default_config("handsoff", num_inversion_steps=20, num_edit_steps=20)
+    method = build_method(config, models, device="cuda", dtype=torch.float16)
+    result = method.edit(request(source_image=source(0, (512, 512))))
+    assert result.image.size == (512, 512)
+    assert result.before_captions[0] and result.after_captions and result.llm_raw_text
+    assert np.asarray(result.image).std() > 5  # a real model gives an image, not a flat field

@@ -41,7 +41,7 @@ def sd(tiny_profile: Any) -> Any:
 def reference(sd: Any) -> Any:
     from diffusers import DDIMInverseScheduler, DDIMScheduler, StableDiffusionPix2PixZeroPipeline
 
-    pipeline = StableDiffusionPix2PixZeroPipeline(
+    pipeline: Any = StableDiffusionPix2PixZeroPipeline(
         vae=sd.vae,
         text_encoder=sd.text_encoder,
         tokenizer=sd.tokenizer,
@@ -143,9 +143,11 @@ def test_regularisation_is_the_reference_formula(reference: Any) -> None:
         for _ in range(config.num_auto_corr_rolls):
             var = expected.detach().clone().requires_grad_(True)
             reference.auto_corr_loss(var, generator=generator).backward()
+            assert var.grad is not None
             expected = expected - config.lambda_auto_corr * var.grad / config.num_auto_corr_rolls
         var = expected.detach().clone().requires_grad_(True)
         reference.kl_divergence(var).backward()
+        assert var.grad is not None
         expected = expected - config.lambda_kl * var.grad
     ours = regularize_noise(noise, config, [torch.Generator().manual_seed(5)])
     torch.testing.assert_close(ours, expected, rtol=0, atol=1e-12)

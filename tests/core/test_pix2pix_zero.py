@@ -37,7 +37,7 @@ def sd(tiny_profile: Any) -> Any:
 def reference(sd: Any) -> Any:
     from diffusers import DDIMScheduler, StableDiffusionPix2PixZeroPipeline
 
-    pipeline = StableDiffusionPix2PixZeroPipeline(
+    pipeline: Any = StableDiffusionPix2PixZeroPipeline(
         vae=sd.vae,
         text_encoder=sd.text_encoder,
         tokenizer=sd.tokenizer,
@@ -124,7 +124,7 @@ def test_weight_one_equals_the_diffusers_pipeline(sd: Any, reference: Any, texts
 
 
 @pytest.mark.parametrize("attention", ["reference", "fused"])
-def test_weight_zero_reproduces_the_reference_pass(sd: Any, texts: dict, attention: str) -> None:
+def test_weight_zero_reproduces_the_reference_pass(sd: Any, texts: dict, attention: Any) -> None:
     latents, before = _latents(1), texts["before"]
     exact = pix2pix_zero_edit(
         sd.unet,
@@ -210,3 +210,56 @@ def test_the_unet_is_left_as_it_was_found(sd: Any, texts: dict) -> None:
     )
     assert all(isinstance(p, AttnProcessor2_0) for p in sd.unet.attn_processors.values())
     assert [p.requires_grad for p in sd.unet.parameters()] == flags
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+def test_cuda_edit_agrees_with_the_pipeline(tiny_profile: Any, dtype: torch.dtype) -> None:
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    from diffusers import DDIMScheduler, StableDiffusionPix2PixZeroPipeline
+
+    from handsoff_core.models.loading import LoadedModels
+
+    cuda = torch.device("cuda")
+    sd = LoadedModels(tiny_profile, device=cuda, dtype=dtype).diffusion()
+    before = mean_embedding(sd.tokenizer, sd.text_encoder, BEFORE)
+    after = mean_embedding(sd.tokenizer, sd.text_encoder, AFTER)
+    latents = _latents(5).to(cuda)
+    ours = pix2pix_zero_edit(
+        sd.unet,
+        latents,
+        before,
+        (before + edit_direction(before, after, 1.0))[:, None],
+        scheduler_config=sd.scheduler.config,
+        config=EditConfig(num_steps=STEPS),
+    )
+    image = decode_latents(sd.vae, ours.edited[:, 0]).permute(0, 2, 3, 1).numpy()
+    pipeline: Any = StableDiffusionPix2PixZeroPipeline(
+        vae=sd.vae,
+        text_encoder=sd.text_encoder,
+        tokenizer=sd.tokenizer,
+        unet=sd.unet,
+        scheduler=DDIMScheduler.from_config(sd.scheduler.config),
+        feature_extractor=None,
+        safety_checker=None,
+        inverse_scheduler=None,
+        caption_generator=None,
+        caption_processor=None,
+        requires_safety_checker=False,
+    )
+    pipeline.set_progress_bar_config(disable=True)
+    expected = pipeline(
+        prompt_embeds=before.to(dtype),
+        negative_prompt_embeds=before.to(dtype),
+        source_embeds=encode_prompts(sd.tokenizer, sd.text_encoder, BEFORE).to(dtype),
+        target_embeds=encode_prompts(sd.tokenizer, sd.text_encoder, AFTER).to(dtype),
+        latents=latents.to(dtype),
+        num_inference_steps=STEPS,
+        guidance_scale=5.0,
+        cross_attention_guidance_amount=0.15,
+        output_type="np",
+    ).images
+    tolerance = 1e-3 if dtype == torch.float32 else 5e-2  # half precision rounds per step
+    assert np.isfinite(image).all()
+    assert np.abs(image - np.asarray(expected)).max() <= tolerance
