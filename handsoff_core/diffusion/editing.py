@@ -49,6 +49,32 @@ class EditingSettings:
         parts["attention"] = self.edit.attention
         return parts
 
+    @classmethod
+    def from_params(cls, params: Any) -> EditingSettings:
+        """From a Hands-off method config's parameters (see HandsoffMethod.default_params)."""
+        return cls(
+            inversion=InversionConfig(
+                num_steps=int(params["num_inversion_steps"]),
+                lambda_auto_corr=float(params["lambda_auto_corr"]),
+                lambda_kl=float(params["lambda_kl"]),
+                num_reg_steps=int(params["num_reg_steps"]),
+                num_auto_corr_rolls=int(params["num_auto_corr_rolls"]),
+            ),
+            edit=EditConfig(
+                num_steps=int(params["num_edit_steps"]),
+                guidance_scale=float(params["guidance_scale"]),
+                cross_attention_guidance=float(params["cross_attention_guidance"]),
+                attention=params["attention"],
+                share_reference_copies=bool(params["share_reference_copies"]),
+            ),
+            null_text=(
+                NullTextConfig(inner_steps=int(params["null_text_inner_steps"]))
+                if params["null_text"]
+                else None
+            ),
+            null_text_guidance_scale=float(params["null_text_guidance_scale"]),
+        )
+
     @property
     def null_guidance_scale(self) -> float:
         return self.null_text_guidance_scale or self.edit.guidance_scale

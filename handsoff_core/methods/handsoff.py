@@ -285,33 +285,8 @@ class HandsoffMethod:
 
     def _settings(self) -> EditingSettings:
         from handsoff_core.diffusion.editing import EditingSettings
-        from handsoff_core.diffusion.inversion import InversionConfig
-        from handsoff_core.diffusion.null_text import NullTextConfig
-        from handsoff_core.diffusion.pix2pix_zero import EditConfig
 
-        params = self.config.params
-        return EditingSettings(
-            inversion=InversionConfig(
-                num_steps=int(params["num_inversion_steps"]),
-                lambda_auto_corr=float(params["lambda_auto_corr"]),
-                lambda_kl=float(params["lambda_kl"]),
-                num_reg_steps=int(params["num_reg_steps"]),
-                num_auto_corr_rolls=int(params["num_auto_corr_rolls"]),
-            ),
-            edit=EditConfig(
-                num_steps=int(params["num_edit_steps"]),
-                guidance_scale=float(params["guidance_scale"]),
-                cross_attention_guidance=float(params["cross_attention_guidance"]),
-                attention=params["attention"],
-                share_reference_copies=bool(params["share_reference_copies"]),
-            ),
-            null_text=(
-                NullTextConfig(inner_steps=int(params["null_text_inner_steps"]))
-                if params["null_text"]
-                else None
-            ),
-            null_text_guidance_scale=float(params["null_text_guidance_scale"]),
-        )
+        return EditingSettings.from_params(self.config.params)
 
     def _edit_conditions(
         self, item: Prepared, source: torch.Tensor, weights: Sequence[float]
