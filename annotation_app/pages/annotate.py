@@ -189,16 +189,14 @@ def show_unavailable(number: int, total: int, position: int) -> NoReturn:
 def show_item(token: str, view: ItemView, images: tuple[bytes, bytes, bytes]) -> None:
     source, *edits = images
     st.progress(view.completed / view.total, text=f"{view.number} of {view.total}")
-    left, right = st.columns([1, 2])
-    with left:
+    st.markdown(f"**Instruction:** {escape_markdown(view.instruction)}")
+    # One row: the input and both edits at the same size, so the whole item fits a screen.
+    input_column, *edit_columns = st.columns(3)
+    with input_column:
         st.image(
             source, caption="Input image", alt="Input image", width="stretch", output_format="PNG"
         )
-    with right:
-        st.markdown("**Instruction**")
-        st.markdown(f"> {escape_markdown(view.instruction)}")
-    columns = st.columns(2)
-    for column, side, edit in zip(columns, view.sides, edits, strict=True):
+    for column, side, edit in zip(edit_columns, view.sides, edits, strict=True):
         with column:
             st.image(
                 edit,
