@@ -7,6 +7,7 @@ frozen dataclasses.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,26 @@ def fetch_frame(session: Session, statement: Select[Any], columns: list[str]) ->
     if not rows:
         return pd.DataFrame({name: [] for name in columns})
     return pd.DataFrame.from_records(rows, columns=columns)
+
+
+def _copy_frame(session: Session, statement: Select[Any], columns: list[str]) -> pd.DataFrame:
+    """PostgreSQL only: stream the result as CSV (`COPY (query) TO STDOUT`) and parse it
+    with pandas' C reader. For 10^5 metric rows this takes a fraction of the time of
+    building Python tuples. Parameters are rendered as literals (ints here); numeric and
+    text columns only (PostgreSQL writes booleans as t/f)."""
+    connection = session.connection()
+    query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+    raw = connection.connection.driver_connection
+    buffer = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return pd.DataFrame({name: [] for name in columns})
+    # keep_default_na=False + na_values=[""]: only PostgreSQL's unquoted empty field (NULL)
+    # is missing; a text value "NA" stays text.
+    return pd.read_csv(buffer, names=columns, header=None, keep_default_na=False, na_values=[""])
 
 
 def get_run_header(*, session: Session, run_id: int) -> RunHeader:
@@ -148,7 +169,10 @@ def edit_metric_frame(*, session: Session, run_id: int) -> pd.DataFrame:
     statement = select(*(metrics.c[name] for name in EDIT_METRIC_COLUMNS)).where(
         metrics.c.run_id == run_id
     )
-    frame = fetch_frame(session, statement, EDIT_METRIC_COLUMNS)
+    if session.get_bind().dialect.name == "postgresql":
+        frame = _copy_frame(session, statement, EDIT_METRIC_COLUMNS)
+    else:
+        frame = fetch_frame(session, statement, EDIT_METRIC_COLUMNS)
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
     return frame
 

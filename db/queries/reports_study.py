@@ -116,30 +116,29 @@ def item_acceptability_frame(*, session: Session, study_id: int) -> pd.DataFrame
     return frame
 
 
-def preference_counts(*, session: Session, study_id: int) -> dict[str, int]:
-    """Answers to "which is better?" on non-gold items: method name, "tie", "both_bad"."""
+@dataclass(frozen=True)
+class PreferenceCounts:
+    """Answers to "which is better?" on non-gold items."""
+
+    by_config: dict[int, int]  # preferred option's method config -> answers
+    by_kind: dict[str, int]  # "tie", "both_bad" (and "option" for gold-role options)
+
+
+def preference_counts(*, session: Session, study_id: int) -> PreferenceCounts:
     view = views.preferences
     rows = session.execute(
-        select(view.c.preference, func.count())
+        select(view.c.preferred_method_config_id, view.c.preference_kind, func.count())
         .where(view.c.study_id == study_id, view.c.is_gold == False)  # noqa: E712
-        .group_by(view.c.preference)
+        .group_by(view.c.preferred_method_config_id, view.c.preference_kind)
     ).all()
-    return {str(preference): int(count) for preference, count in rows}
-
-
-def preference_config_counts(*, session: Session, study_id: int) -> dict[int, int]:
-    """Non-gold preferences for an option, by the preferred option's method config."""
-    view = views.preferences
-    rows = session.execute(
-        select(view.c.preferred_method_config_id, func.count())
-        .where(
-            view.c.study_id == study_id,
-            view.c.is_gold == False,  # noqa: E712
-            view.c.preferred_method_config_id.is_not(None),
-        )
-        .group_by(view.c.preferred_method_config_id)
-    ).all()
-    return {int(config_id): int(count) for config_id, count in rows}
+    by_config: dict[int, int] = {}
+    by_kind: dict[str, int] = {}
+    for config_id, kind, count in rows:
+        if config_id is not None:
+            by_config[int(config_id)] = by_config.get(int(config_id), 0) + int(count)
+        else:
+            by_kind[str(kind)] = by_kind.get(str(kind), 0) + int(count)
+    return PreferenceCounts(by_config=by_config, by_kind=by_kind)
 
 
 def completed_regular_assignments(*, session: Session, study_id: int) -> int:

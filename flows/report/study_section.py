@@ -15,7 +15,6 @@ from db.queries.reports_study import (
     get_study_header,
     item_acceptability_frame,
     judgment_frame,
-    preference_config_counts,
     preference_counts,
 )
 from flows.report import formatting as fmt
@@ -214,8 +213,8 @@ def _mcnemar(
 
 
 def _preferences(session: Session, header: StudyHeader, names: dict[int, str]) -> Table:
-    by_kind = preference_counts(session=session, study_id=header.id)
-    by_config = preference_config_counts(session=session, study_id=header.id)
+    counts = preference_counts(session=session, study_id=header.id)
+    by_kind, by_config = counts.by_kind, counts.by_config
     completed = completed_regular_assignments(session=session, study_id=header.id)
     table = Table(
         f"preferences_study{header.id}",

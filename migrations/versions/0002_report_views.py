@@ -2,7 +2,8 @@
 unblinded judgments, acceptability per item and per method, preferences, annotator quality.
 
 The SQL is portable (SQLite >= 3.25 for window functions, PostgreSQL >= 12) except where
-`v_run_samples` reads the run's JSON selection (one branch per dialect). It is frozen here,
+`v_run_samples` reads the run's JSON selection and `v_annotator_quality` takes a median
+(one branch per dialect each). It is frozen here,
 as migrations must be; docs/sql.md documents every view with example queries and
 `db/views.py` names their columns for Python callers. Views are not tables: Alembic's
 autogenerate does not see them (tests/db/test_migrations.py stays clean).
@@ -277,11 +278,20 @@ LEFT JOIN method_config mc ON mc.id = so.method_config_id
 WHERE asg.preferred_option_id IS NOT NULL OR asg.preference_kind IS NOT NULL
 """
 
-# Per annotator: work done, gold accuracy, time per item (median by window functions, which
-# both SQLite and PostgreSQL have; PostgreSQL's percentile_cont is not portable).
-ANNOTATOR_QUALITY = """
-CREATE VIEW v_annotator_quality AS
-WITH timed AS (
+# Per annotator: work done, gold accuracy, time per item. The median is PostgreSQL's
+# percentile_cont (one sort per annotator); SQLite has no ordered-set aggregates, so there
+# it averages the middle one or two rows found by window functions: the same number.
+MEDIAN_SECONDS = {
+    "postgresql": """
+medians AS (
+    SELECT annotator_id,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_spent) AS median_seconds
+    FROM assignment
+    WHERE seconds_spent IS NOT NULL
+    GROUP BY annotator_id
+),""",
+    "sqlite": """
+timed AS (
     SELECT annotator_id,
            seconds_spent,
            ROW_NUMBER() OVER (PARTITION BY annotator_id ORDER BY seconds_spent) AS time_rank,
@@ -294,7 +304,11 @@ medians AS (
     FROM timed
     WHERE time_rank IN ((n_timed + 1) / 2, (n_timed + 2) / 2)
     GROUP BY annotator_id
-),
+),""",
+}
+ANNOTATOR_QUALITY = """
+CREATE VIEW v_annotator_quality AS
+WITH {medians}
 work AS (
     SELECT annotator_id,
            COUNT(*) AS n_assigned,
@@ -361,6 +375,8 @@ def upgrade() -> None:
     for name, create_sql in VIEWS:
         if name == "v_run_samples":
             create_sql = create_sql.format(**RUN_SAMPLES_DIALECT[dialect])
+        elif name == "v_annotator_quality":
+            create_sql = create_sql.format(medians=MEDIAN_SECONDS[dialect])
         op.execute(create_sql)
 
 
