@@ -80,6 +80,7 @@ def _copy_frame(session: Session, statement: Select[Any], columns: list[str]) ->
     connection = session.connection()
     query = statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
     raw = connection.connection.driver_connection
+    assert raw is not None, "an open psycopg connection"
     buffer = io.BytesIO()
     with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
         for chunk in copy:
