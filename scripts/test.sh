@@ -15,6 +15,8 @@ if [ -z "${HANDSOFF_TEST_POSTGRES_URL:-}" ]; then
 fi
 export HANDSOFF_TEST_POSTGRES_URL
 export HANDSOFF_TEST_REQUIRE_POSTGRES=1
+# Set by .ci/run, which installs Chromium: the browser test must run there, not skip.
+export HANDSOFF_TEST_REQUIRE_BROWSER="${HANDSOFF_TEST_REQUIRE_BROWSER:-0}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 
 echo "== ruff" >&2

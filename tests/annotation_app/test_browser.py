@@ -91,7 +91,12 @@ def served_study(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, s
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Any]:
     if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install them)")
+        message = "needs Debian's chromium and chromium-driver (apt-get install them)"
+        # CI installs both and sets this, so a missing browser fails there instead of
+        # passing as a skip.
+        if os.environ.get("HANDSOFF_TEST_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (dev extras)")
     from selenium.webdriver.chrome.service import Service
 
