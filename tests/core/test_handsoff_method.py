@@ -279,3 +279,30 @@ def test_paper_profile_edits_a_512px_image_on_a_gpu(tmp_path: Path) -> None:
     assert result.image.size == (512, 512)
     assert result.before_captions[0] and result.after_captions and result.llm_raw_text
     assert np.asarray(result.image).std() > 5  # a real model gives an image, not a flat field
+
+
+def test_bench_edit_reports_stages_and_the_reference_ratio(
+    tiny_models_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli.app import build_app
+
+    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HANDSOFF_MODELS_DIR", str(tiny_models_dir))
+    settings = [
+        f"--set={name}={value}"
+        for name, value in fast_params("handsoff").items()
+        if name not in ("resolution", "num_inversion_steps", "num_edit_steps")
+    ]
+    arguments = ["bench", "edit", "--profile", "tiny", "--n", "1", "--size", "64"]
+    arguments += ["--steps", "2", "--threads", "1", "--no-sweep", "--json", *settings]
+    outcome = CliRunner().invoke(build_app(), arguments)
+    assert outcome.exit_code == 0, outcome.output
+    report = json.loads(outcome.stdout)
+    assert {"caption", "rewrite", "invert", "edit"} <= set(report["seconds_per_stage"])
+    assert report["edits_per_second"] > 0
+    assert report["reference"]["ratio_to_our_diffusion_stages"] > 0
+    # Same inputs, same arithmetic up to fused self-attention: at most one 8-bit level apart.
+    assert report["reference"]["image_max_abs_difference"] <= 1 / 255 + 1e-6
+    assert "sweep" not in report
