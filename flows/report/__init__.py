@@ -7,9 +7,8 @@ the current Prefect flow run as a markdown artifact.
 """
 
 from flows.report.assemble import build_report
-from flows.report.metrics_section import ReportInputError
 from flows.report.model import Report
-from flows.report.options import ReportOptions
+from flows.report.options import ReportInputError, ReportOptions
 from flows.report.render import render_csv, render_markdown, render_text
 
 # Heavier entry points (matplotlib, pyarrow, prefect) are imported from their modules:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from db.queries.reports import run_study_ids
 from db.queries.reports_study import get_study_header
-from flows.report.metrics_section import ReportInputError, add_metric_sections
+from flows.report.metrics_section import add_metric_sections
 from flows.report.model import Report
-from flows.report.options import ReportOptions
+from flows.report.options import ReportInputError, ReportOptions
 from flows.report.study_section import add_study_section
 
 

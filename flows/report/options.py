@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from handsoff_core.statistics.bootstrap import DEFAULT_RESAMPLES, BootstrapMethod
 
 
+class ReportInputError(ValueError):
+    """A report request that cannot be served as asked (e.g. an unknown baseline)."""
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     # Config id, method name or label of the paired-difference baseline; None picks
