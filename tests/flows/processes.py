@@ -4,6 +4,7 @@ and a throwaway PostgreSQL. Each helper cleans up only the processes it started.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -210,6 +211,7 @@ def throwaway_postgres(root: Path) -> Iterator[tuple[str, Callable[[], None]]]:
         yield url, restart
     finally:
         subprocess.run([str(script), "stop"], env=env, capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def online_workers(pool: str) -> set[str]:

@@ -1,0 +1,166 @@
+"""`handsoff bench flow`: what Prefect costs, and what the stage cache saves.
+
+1. The same run (n samples; Hands-off plus the oracles) is evaluated twice on two fresh
+   databases: once by a plain loop over the core functions (`start_run`, `evaluate_shard`,
+   `finish_run`) and once by the `evaluate` flow (its tasks call the same functions). The
+   Prefect server is started and warmed up first, so its start-up (20-40 s, once per
+   process) is reported separately and not charged to the flow.
+2. A 4-weight sweep on a third fresh database, each weight as its own config (no shared
+   `edit_sweep`): the first weight misses the caption, rewrite and latents caches, the
+   other three hit them. The hit rates per kind are the stage cache's own counters.
+3. Optionally the same sweep through `edit_sweep` (one inversion and reference pass for all
+   weights), for the time saved beyond the cache.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from db.engine import make_engine
+from db.migrate import upgrade
+from flows.dataset_import import import_dataset_path
+from flows.evaluation import evaluate_shard
+from flows.method_runtime import ProfileMethods
+from flows.provenance import collect_provenance
+from flows.run_status import finish_run, start_run
+from flows.runs import RunRequest, create_run
+from flows.stage_cache import DatabaseStageCache
+
+SWEEP_WEIGHTS = (0.5, 0.75, 1.0, 1.25)
+DATASET = "bench"
+
+
+@dataclass
+class FlowBenchmark:
+    n: int
+    profile: str
+    params: dict[str, Any]
+    plain_s: float = 0.0
+    prefect_s: float = 0.0
+    server_start_s: float = 0.0
+    edits: int = 0
+    sweep_s: float = 0.0
+    sweep_cache: dict[str, dict[str, float]] = field(default_factory=dict)
+    shared_sweep_s: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.prefect_s / self.plain_s if self.plain_s else float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+def _fresh_database(folder: Path, name: str, bench: Path) -> tuple[str, Engine]:
+    url = f"sqlite:///{folder / f'{name}.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    import_dataset_path(engine=engine, path=bench, name=DATASET, format="magicbrush")
+    return url, engine
+
+
+def run_flow_benchmark(
+    *,
+    n: int,
+    profile: str,
+    models_dir: Path,
+    params: dict[str, Any],
+    size: int = 128,
+    device: str = "cpu",
+    compare_shared_sweep: bool = False,
+    workdir: Path | None = None,
+    say: Callable[[str], None] = lambda _text: None,
+) -> FlowBenchmark:
+    from handsoff_core.data.synthetic import write_synthetic_benchmark
+
+    folder = Path(workdir or tempfile.mkdtemp(prefix="handsoff-bench-flow-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    bench = folder / "synthetic"
+    # Sessions of 1-3 turns: n sessions always hold at least n samples.
+    write_synthetic_benchmark(bench, sessions=n, seed=0, size=size, overwrite=True)
+    result = FlowBenchmark(n=n, profile=profile, params=params)
+    request = RunRequest(
+        dataset=DATASET, methods=["handsoff"], profile=profile, limit=n, params={"handsoff": params}
+    )
+
+    def methods(engine: Engine) -> ProfileMethods:
+        return ProfileMethods(
+            profile=profile, models_dir=models_dir, device=device, cache=DatabaseStageCache(engine)
+        )
+
+    def plain_loop(engine: Engine, run_id: int) -> int:
+        start_run(engine, run_id, provenance=collect_provenance(device=device))
+        evaluate_shard(engine=engine, run_id=run_id, methods=methods(engine))
+        return finish_run(engine, run_id).done
+
+    # 0. warm-up on one sample: library imports, tiny models built, weights in the page
+    # cache, so neither timed path pays for being first.
+    say("warming up on one sample")
+    _, warm_engine = _fresh_database(folder, "warm-up", bench)
+    plain_loop(warm_engine, create_run(engine=warm_engine, request=replace(request, limit=1)))
+
+    # 1a. the plain loop
+    say(f"plain loop over {n} samples")
+    _, plain_engine = _fresh_database(folder, "plain", bench)
+    run_id = create_run(engine=plain_engine, request=request)
+    started = time.perf_counter()
+    result.edits = plain_loop(plain_engine, run_id)
+    result.plain_s = time.perf_counter() - started
+
+    # 1b. the same through Prefect, its server warmed up first
+    from prefect import flow
+
+    @flow(name="bench-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    started = time.perf_counter()
+    warm_up()
+    result.server_start_s = time.perf_counter() - started
+    say(f"Prefect evaluate over {n} samples (server up in {result.server_start_s:.0f} s)")
+    from flows.evaluate import evaluate
+
+    prefect_url, prefect_engine = _fresh_database(folder, "prefect", bench)
+    run_id = create_run(engine=prefect_engine, request=request)
+    started = time.perf_counter()
+    evaluate(run_id, device=device, database_url=prefect_url)
+    result.prefect_s = time.perf_counter() - started
+
+    # 2. a 4-weight sweep, each weight its own config: the stage cache at work
+    say(f"{len(SWEEP_WEIGHTS)}-weight sweep, one config per weight")
+    _, sweep_engine = _fresh_database(folder, "sweep", bench)
+    sweep = RunRequest(
+        dataset=DATASET,
+        methods=["handsoff"],
+        profile=profile,
+        limit=n,
+        weights=SWEEP_WEIGHTS,
+        params={"handsoff": params},
+        include_oracles=False,
+    )
+    run_id = create_run(engine=sweep_engine, request=sweep)
+    started = time.perf_counter()
+    report = evaluate_shard(
+        engine=sweep_engine, run_id=run_id, methods=methods(sweep_engine), use_sweeps=False
+    )
+    result.sweep_s = time.perf_counter() - started
+    result.sweep_cache = report.cache
+
+    # 3. the same sweep through edit_sweep
+    if compare_shared_sweep:
+        say("the same sweep through edit_sweep")
+        _, shared_engine = _fresh_database(folder, "shared-sweep", bench)
+        run_id = create_run(engine=shared_engine, request=sweep)
+        started = time.perf_counter()
+        evaluate_shard(
+            engine=shared_engine, run_id=run_id, methods=methods(shared_engine), use_sweeps=True
+        )
+        result.shared_sweep_s = time.perf_counter() - started
+    return result

@@ -1,0 +1,82 @@
+"""`handsoff bench flow`: Prefect's overhead on `evaluate`, and stage-cache hit rates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.cli.common import console, emit_json, get_settings
+
+if TYPE_CHECKING:
+    from flows.cli.app import CommandGroups
+
+
+def register(groups: CommandGroups) -> None:
+    @groups.bench.command("flow")
+    def bench_flow_command(
+        n: Annotated[int, typer.Option("--n", min=1, help="Samples.")] = 50,
+        profile: Annotated[str, typer.Option("--profile")] = "tiny",
+        size: Annotated[int, typer.Option("--size", min=32, help="Synthetic image size.")] = 128,
+        resolution: Annotated[int, typer.Option("--resolution", help="Working size.")] = 64,
+        steps: Annotated[int, typer.Option("--steps", min=1)] = 5,
+        shared_sweep: Annotated[
+            bool, typer.Option("--shared-sweep", help="Also time the sweep via edit_sweep.")
+        ] = False,
+        device: Annotated[str, typer.Option("--device")] = "cpu",
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Time `evaluate` through Prefect against a plain loop; cache hits of a sweep."""
+        from flows.progress import quiet_prefect_console
+
+        quiet_prefect_console(verbose=False)
+        from rich.table import Table
+
+        from flows.benchmark import SWEEP_WEIGHTS, run_flow_benchmark
+
+        settings = get_settings()
+        assert settings.models_dir is not None
+        params = {
+            "resolution": resolution,
+            "num_inversion_steps": steps,
+            "num_edit_steps": steps,
+            "num_reg_steps": 0,
+            "llm_max_new_tokens": 24,
+            "llm_max_attempts": 1,
+        }
+        result = run_flow_benchmark(
+            n=n,
+            profile=profile,
+            models_dir=settings.models_dir,
+            params=params,
+            size=size,
+            device=device,
+            compare_shared_sweep=shared_sweep,
+            say=(lambda _text: None)
+            if as_json
+            else (lambda text: console.print(f"[dim]{text}[/]")),
+        )
+        if as_json:
+            emit_json(result.as_dict())
+            return
+        table = Table(title=f"evaluate, {n} samples, profile {profile} ({result.edits} edits)")
+        table.add_column("path")
+        table.add_column("seconds", justify="right")
+        table.add_row("plain loop (same core functions)", f"{result.plain_s:.1f}")
+        table.add_row("Prefect evaluate flow", f"{result.prefect_s:.1f}")
+        table.add_row("ratio Prefect / plain (goal <= 1.15)", f"{result.ratio:.3f}")
+        table.add_row("Prefect server start-up (once per process)", f"{result.server_start_s:.1f}")
+        console.print(table)
+        sweep = Table(
+            title=f"{len(SWEEP_WEIGHTS)}-weight sweep {SWEEP_WEIGHTS}, one config per weight: "
+            f"{result.sweep_s:.1f} s"
+        )
+        for column in ("cache", "hits", "misses", "hit rate"):
+            sweep.add_column(column, justify="left" if column == "cache" else "right")
+        for kind, stats in sorted(result.sweep_cache.items()):
+            sweep.add_row(
+                kind, f"{stats['hits']:.0f}", f"{stats['misses']:.0f}", f"{stats['rate']:.2%}"
+            )
+        console.print(sweep)
+        if result.shared_sweep_s is not None:
+            console.print(f"the same sweep through edit_sweep: {result.shared_sweep_s:.1f} s")
