@@ -51,6 +51,7 @@ def evaluation_pipeline(
     batch_size: int = 4,
     use_sweeps: bool = True,
     score_edits: bool = True,
+    metrics: list[str] | None = None,
     device: str | None = None,
     database_url: str | None = None,
 ) -> dict[str, Any]:
@@ -87,5 +88,9 @@ def evaluation_pipeline(
         device=device,
         database_url=database_url,
     )
-    scores = score(run_id, device=device, database_url=database_url) if score_edits else None
+    scores = (
+        score(run_id, metrics=metrics, device=device, database_url=database_url)
+        if score_edits
+        else None
+    )
     return {"run_id": run_id, "import": imported, "evaluation": evaluation, "score": scores}

@@ -66,6 +66,7 @@ def test_pipeline_imports_creates_evaluates_and_scores(engine: Engine, synthetic
         limit=3,
         import_path=str(synthetic_dir),
         import_format="magicbrush",
+        metrics=["l1", "l2"],
     )
     assert result["import"]["imported"] > 3
     assert result["evaluation"]["status"] == "completed"
@@ -95,3 +96,33 @@ def test_model_slot_creates_and_holds_a_limit() -> None:
         assert (limit.limit, limit.active_slots) == (1, 1)
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name(name).active_slots == 0
+
+
+def test_tasks_retry_only_transient_database_errors() -> None:
+    from prefect import flow, task
+    from sqlalchemy.exc import OperationalError
+
+    from flows.retry import prefect_retry_condition
+
+    calls: list[str] = []
+
+    @task(retries=2, retry_delay_seconds=0, retry_condition_fn=prefect_retry_condition)
+    def flaky(kind: str) -> str:
+        calls.append(kind)
+        if kind == "transient" and calls.count(kind) == 1:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+        if kind == "bug":
+            raise ValueError("not a database problem")
+        return "ok"
+
+    @flow
+    def both() -> list[str]:
+        first = flaky("transient")
+        try:
+            flaky("bug")
+        except ValueError:
+            return [first, "bug raised"]
+        return [first, "bug swallowed"]
+
+    assert both() == ["ok", "bug raised"]
+    assert calls == ["transient", "transient", "bug"]

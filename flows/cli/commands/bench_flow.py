@@ -61,11 +61,21 @@ def register(groups: CommandGroups) -> None:
             return
         table = Table(title=f"evaluate, {n} samples, profile {profile} ({result.edits} edits)")
         table.add_column("path")
-        table.add_column("seconds", justify="right")
-        table.add_row("plain loop (same core functions)", f"{result.plain_s:.1f}")
-        table.add_row("Prefect evaluate flow", f"{result.prefect_s:.1f}")
-        table.add_row("ratio Prefect / plain (goal <= 1.15)", f"{result.ratio:.3f}")
-        table.add_row("Prefect server start-up (once per process)", f"{result.server_start_s:.1f}")
+        table.add_column("wall s", justify="right")
+        table.add_column("CPU s (this process)", justify="right")
+        table.add_row(
+            "plain loop (same core functions)", f"{result.plain_s:.1f}", f"{result.plain_cpu_s:.1f}"
+        )
+        table.add_row(
+            "Prefect evaluate flow", f"{result.prefect_s:.1f}", f"{result.prefect_cpu_s:.1f}"
+        )
+        cpu_ratio = result.prefect_cpu_s / result.plain_cpu_s if result.plain_cpu_s else 0.0
+        table.add_row(
+            "ratio Prefect / plain (goal <= 1.15)", f"{result.ratio:.3f}", f"{cpu_ratio:.3f}"
+        )
+        table.add_row(
+            "Prefect server start-up (once per process)", f"{result.server_start_s:.1f}", ""
+        )
         console.print(table)
         sweep = Table(
             title=f"{len(SWEEP_WEIGHTS)}-weight sweep {SWEEP_WEIGHTS}, one config per weight: "
