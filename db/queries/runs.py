@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,9 +141,24 @@ def set_run_status(
 
 
 def merge_run_provenance(*, session: Session, run_id: int, patch: Mapping[str, Any]) -> None:
-    """Merge `patch` into the run's provenance (read-modify-write under a row lock;
-    SQLite serialises writers itself). Nested dicts are merged one level deep, so shards
-    can each add their own entry under "shards"."""
+    """Merge `patch` into the run's provenance, so shards can each add their own entry
+    under "shards". On PostgreSQL a read-modify-write under a row lock (nested dicts merged
+    one level deep); on SQLite, which has no row locks, one atomic UPDATE with json_patch
+    (RFC 7396 merge), so concurrent shards never overwrite each other."""
+    if session.get_bind().dialect.name == "sqlite":
+        updated = session.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(
+                provenance=func.json_patch(
+                    func.coalesce(Run.provenance, "{}"), json.dumps(dict(patch), default=str)
+                )
+            )
+        )
+        if updated.rowcount == 0:  # type: ignore[attr-defined]
+            raise RunNotFound(f"no run with id {run_id}")
+        session.expire_all()
+        return
     run = session.scalar(select(Run).where(Run.id == run_id).with_for_update())
     if run is None:
         raise RunNotFound(f"no run with id {run_id}")
