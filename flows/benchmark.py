@@ -1,10 +1,10 @@
 """`handsoff bench flow`: what Prefect costs, and what the stage cache saves.
 
-1. The same run (n samples; Hands-off plus the oracles) is evaluated twice on two fresh
-   databases: once by a plain loop over the core functions (`start_run`, `evaluate_shard`,
-   `finish_run`) and once by the `evaluate` flow (its tasks call the same functions). The
-   Prefect server is started and warmed up first, so its start-up (20-40 s, once per
-   process) is reported separately and not charged to the flow.
+1. The same run (n samples; Hands-off plus the oracles) is evaluated on fresh databases by
+   a plain loop over the core functions (`start_run`, `evaluate_shard`, `finish_run`) and
+   by the `evaluate` flow (its tasks call the same functions), `repeats` times each in
+   ABBA order. A one-sample warm-up comes first, and the Prefect server is started before
+   timing, so its start-up (10-40 s, once per process) is reported separately.
 2. A 4-weight sweep on a third fresh database, each weight as its own config (no shared
    `edit_sweep`): the first weight misses the caption, rewrite and latents caches, the
    other three hit them. The hit rates per kind are the stage cache's own counters.
@@ -42,6 +42,7 @@ class FlowBenchmark:
     n: int
     profile: str
     params: dict[str, Any]
+    repeats: int = 1  # each path's times are sums over this many runs
     plain_s: float = 0.0
     prefect_s: float = 0.0
     # CPU seconds of this process (the embedded Prefect server is another process): less
@@ -79,6 +80,7 @@ def run_flow_benchmark(
     size: int = 128,
     device: str = "cpu",
     compare_shared_sweep: bool = False,
+    repeats: int = 2,
     workdir: Path | None = None,
     say: Callable[[str], None] = lambda _text: None,
 ) -> FlowBenchmark:
@@ -94,6 +96,7 @@ def run_flow_benchmark(
                 size=size,
                 device=device,
                 compare_shared_sweep=compare_shared_sweep,
+                repeats=repeats,
                 workdir=Path(temporary),
                 say=say,
             )
@@ -102,7 +105,7 @@ def run_flow_benchmark(
     bench = folder / "synthetic"
     # Sessions of 1-3 turns: n sessions always hold at least n samples.
     write_synthetic_benchmark(bench, sessions=n, seed=0, size=size, overwrite=True)
-    result = FlowBenchmark(n=n, profile=profile, params=params)
+    result = FlowBenchmark(n=n, profile=profile, params=params, repeats=repeats)
     request = RunRequest(
         dataset=DATASET, methods=["handsoff"], profile=profile, limit=n, params={"handsoff": params}
     )
@@ -123,17 +126,12 @@ def run_flow_benchmark(
     _, warm_engine = _fresh_database(folder, "warm-up", bench)
     plain_loop(warm_engine, create_run(engine=warm_engine, request=replace(request, limit=1)))
 
-    # 1a. the plain loop
-    say(f"plain loop over {n} samples")
-    _, plain_engine = _fresh_database(folder, "plain", bench)
-    run_id = create_run(engine=plain_engine, request=request)
-    started, cpu = time.perf_counter(), time.process_time()
-    result.edits = plain_loop(plain_engine, run_id)
-    result.plain_s = time.perf_counter() - started
-    result.plain_cpu_s = time.process_time() - cpu
-
-    # 1b. the same through Prefect, its server warmed up first
+    # 1. the same run, plain and through Prefect, in ABBA order over fresh databases: load
+    # from other processes on a small machine drifts, and torch's CPU threads suffer badly
+    # from it, so neither path may always go first.
     from prefect import flow
+
+    from flows.evaluate import evaluate
 
     @flow(name="bench-warm-up")
     def warm_up() -> int:
@@ -142,15 +140,29 @@ def run_flow_benchmark(
     started = time.perf_counter()
     warm_up()
     result.server_start_s = time.perf_counter() - started
-    say(f"Prefect evaluate over {n} samples (server up in {result.server_start_s:.0f} s)")
-    from flows.evaluate import evaluate
+    say(f"Prefect server up in {result.server_start_s:.0f} s")
 
-    prefect_url, prefect_engine = _fresh_database(folder, "prefect", bench)
-    run_id = create_run(engine=prefect_engine, request=request)
-    started, cpu = time.perf_counter(), time.process_time()
-    evaluate(run_id, device=device, database_url=prefect_url)
-    result.prefect_s = time.perf_counter() - started
-    result.prefect_cpu_s = time.process_time() - cpu
+    def timed(path: str, index: int) -> None:
+        url, engine = _fresh_database(folder, f"{path}-{index}", bench)
+        run_id = create_run(engine=engine, request=request)
+        say(f"{path} over {n} samples ({index + 1} of {repeats})")
+        started, cpu = time.perf_counter(), time.process_time()
+        if path == "plain":
+            result.edits = plain_loop(engine, run_id)
+        else:
+            evaluate(run_id, device=device, database_url=url)
+        wall, used = time.perf_counter() - started, time.process_time() - cpu
+        if path == "plain":
+            result.plain_s += wall
+            result.plain_cpu_s += used
+        else:
+            result.prefect_s += wall
+            result.prefect_cpu_s += used
+
+    for index in range(repeats):
+        order = ("plain", "prefect") if index % 2 == 0 else ("prefect", "plain")
+        for path in order:
+            timed(path, index)
 
     # 2. a 4-weight sweep, each weight its own config: the stage cache at work
     say(f"{len(SWEEP_WEIGHTS)}-weight sweep, one config per weight")

@@ -225,6 +225,21 @@ def evaluate(
             shard_results = _dispatch_to_deployment(
                 run_id, shards, deployment=shard_deployment, parameters=parameters, poll_s=poll_s
             )
+        elif shards == 1:
+            # Called directly, the task runs in this thread, as a plain loop would; torch's
+            # intra-op threading differs in pool threads (on a small CPU, tiny models run
+            # several times faster single-threaded), which would skew any comparison.
+            shard_results = [
+                evaluate_shard_task(
+                    run_id,
+                    0,
+                    1,
+                    batch_size=batch_size,
+                    use_sweeps=use_sweeps,
+                    device=device,
+                    database_url=database_url,
+                )
+            ]
         else:
             futures = [
                 evaluate_shard_task.submit(

@@ -23,6 +23,9 @@ def register(groups: CommandGroups) -> None:
         shared_sweep: Annotated[
             bool, typer.Option("--shared-sweep", help="Also time the sweep via edit_sweep.")
         ] = False,
+        repeats: Annotated[
+            int, typer.Option("--repeats", min=1, help="Runs per path, in ABBA order.")
+        ] = 2,
         device: Annotated[str, typer.Option("--device")] = "cpu",
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
@@ -52,6 +55,7 @@ def register(groups: CommandGroups) -> None:
             size=size,
             device=device,
             compare_shared_sweep=shared_sweep,
+            repeats=repeats,
             say=(lambda _text: None)
             if as_json
             else (lambda text: console.print(f"[dim]{text}[/]")),
@@ -59,7 +63,10 @@ def register(groups: CommandGroups) -> None:
         if as_json:
             emit_json(result.as_dict())
             return
-        table = Table(title=f"evaluate, {n} samples, profile {profile} ({result.edits} edits)")
+        table = Table(
+            title=f"evaluate, {n} samples, profile {profile} ({result.edits} edits), "
+            f"{repeats} run(s) per path"
+        )
         table.add_column("path")
         table.add_column("wall s", justify="right")
         table.add_column("CPU s (this process)", justify="right")
