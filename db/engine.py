@@ -13,22 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Python's sqlite3 opens a transaction only before a write, so a read-then-write (a
-    # JSON merge, a "does it exist" check) ran its read outside the transaction and two
-    # writers could lose each other's update. Take transaction control away from the
-    # driver and begin every transaction ourselves (SQLAlchemy's documented recipe).
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
-
-
-def _sqlite_begin(connection: Any) -> None:
-    # A deferred BEGIN: reads see one snapshot (WAL), and a writer whose snapshot went
-    # stale gets "database is locked" (retryable) instead of overwriting a newer row.
-    connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,7 +31,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
         return engine
     # pool_pre_ping: a restarted PostgreSQL must not hand out dead connections.
     return create_engine(url, pool_pre_ping=True, **kwargs)

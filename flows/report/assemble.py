@@ -23,12 +23,15 @@ from flows.report.study_section import add_study_section
 @contextmanager
 def snapshot(engine: Engine) -> Iterator[Session]:
     """A read-only session in which every query sees the same database state: REPEATABLE
-    READ on PostgreSQL; on SQLite the transaction that `db.engine` begins explicitly."""
+    READ on PostgreSQL; on SQLite an explicit BEGIN (Python's sqlite3 opens transactions
+    only before writes, so without it each SELECT would see its own state)."""
     connection = engine.connect()
     if engine.dialect.name == "postgresql":
         connection = connection.execution_options(isolation_level="REPEATABLE READ")
     try:
         with connection.begin(), Session(bind=connection) as session:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
             yield session
     finally:
         connection.close()
