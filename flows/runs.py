@@ -30,6 +30,24 @@ SETTINGS: tuple[str, ...] = ("single-turn", "multi-turn")
 # The edit-weight parameter a `--weights` sweep varies (Hands-off's w, METHOD.md s1.3).
 WEIGHT_PARAM = "weight"
 
+# Fast settings for the `tiny` profile on a small CPU (`handsoff demo`, `handsoff bench
+# flow`): its models are random, so more steps or pixels would only cost time. A 128 px
+# working size (outputs come back at the source's size), 10 steps, plain DDIM inversion (no
+# noise regularisation); Hands-off keeps its cross-attention guidance, and its random LLM
+# gets one short try before the tiny profile's documented fallback (the instruction
+# appended to the before caption). About 1-2 s per Hands-off edit on an idle 2-core CPU.
+TINY_FAST_PARAMS: dict[str, dict[str, Any]] = {
+    "handsoff": {
+        "resolution": 128,
+        "num_inversion_steps": 10,
+        "num_edit_steps": 10,
+        "num_reg_steps": 0,
+        "llm_max_new_tokens": 48,
+        "llm_max_attempts": 1,
+    },
+    "instruct-pix2pix": {"num_inference_steps": 10, "resolution": 128},
+}
+
 
 class RunRequestError(HandsoffError):
     """A run that cannot be created as asked (names the offending input)."""

@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from flows.context import FlowContext, flow_context
+from flows.gpu_slots import device_slot_name, model_slot
 from flows.retry import prefect_retry_condition
 from flows.scoring import score_run
 from flows.work import load_plan
@@ -51,9 +52,14 @@ def score_task(
     context = flow_context(database_url)
     plan = load_plan(context.engine, run_id)
     models = metric_models(context, profile=plan.profile, device=device)
-    report = score_run(
-        engine=context.engine, run_id=run_id, models=models, metrics=metrics, batch_size=batch_size
-    )
+    with model_slot(device_slot_name(device or context.settings.device)):
+        report = score_run(
+            engine=context.engine,
+            run_id=run_id,
+            models=models,
+            metrics=metrics,
+            batch_size=batch_size,
+        )
     logger.info(
         "run %d: %d edits scored, %d already scored, %d refused, %d values",
         run_id,

@@ -18,8 +18,12 @@ def register(groups: CommandGroups) -> None:
         n: Annotated[int, typer.Option("--n", min=1, help="Samples.")] = 50,
         profile: Annotated[str, typer.Option("--profile")] = "tiny",
         size: Annotated[int, typer.Option("--size", min=32, help="Synthetic image size.")] = 128,
-        resolution: Annotated[int, typer.Option("--resolution", help="Working size.")] = 64,
-        steps: Annotated[int, typer.Option("--steps", min=1)] = 5,
+        resolution: Annotated[
+            int | None, typer.Option("--resolution", help="Working size (default: demo's).")
+        ] = None,
+        steps: Annotated[
+            int | None, typer.Option("--steps", min=1, help="Steps (default: demo's).")
+        ] = None,
         shared_sweep: Annotated[
             bool, typer.Option("--shared-sweep", help="Also time the sweep via edit_sweep.")
         ] = False,
@@ -39,14 +43,14 @@ def register(groups: CommandGroups) -> None:
 
         settings = get_settings()
         assert settings.models_dir is not None
-        params = {
-            "resolution": resolution,
-            "num_inversion_steps": steps,
-            "num_edit_steps": steps,
-            "num_reg_steps": 0,
-            "llm_max_new_tokens": 24,
-            "llm_max_attempts": 1,
-        }
+        from flows.runs import TINY_FAST_PARAMS
+
+        # The demo's fast settings of the tiny profile, unless told otherwise.
+        params = dict(TINY_FAST_PARAMS["handsoff"])
+        if resolution is not None:
+            params["resolution"] = resolution
+        if steps is not None:
+            params["num_inversion_steps"] = params["num_edit_steps"] = steps
         result = run_flow_benchmark(
             n=n,
             profile=profile,

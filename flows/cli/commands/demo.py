@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.cli.common import console, emit_json, fail, get_settings
+from flows.runs import TINY_FAST_PARAMS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,25 +49,8 @@ DEMO_STEPS_PACKAGE = "flows.cli.demo_steps"
 DEFAULT_ORDER = 100
 DATASET = "synthetic-demo"
 DEMO_METHODS = ("handsoff", "instruct-pix2pix")
-# Fast settings for the tiny profile on 2 CPU cores (its models are random, so more steps or
-# pixels would only cost time): a 128 px working size (outputs come back at the 256 px of
-# the source), 10 steps, plain DDIM inversion (no noise regularisation); Hands-off keeps
-# its cross-attention guidance. Measured on a busy 2-core machine: about 6 s of CPU per
-# Hands-off edit and 2 s per InstructPix2Pix edit. Parameters a method does not have are
-# left out (see _demo_params).
-DEMO_PARAMS: dict[str, dict[str, Any]] = {
-    "handsoff": {
-        "resolution": 128,
-        "num_inversion_steps": 10,
-        "num_edit_steps": 10,
-        "num_reg_steps": 0,
-        # A random LLM never writes a parseable answer: one short try, then the tiny
-        # profile's documented fallback (instruction appended to the before caption).
-        "llm_max_new_tokens": 48,
-        "llm_max_attempts": 1,
-    },
-    "instruct-pix2pix": {"num_inference_steps": 10, "resolution": 128},
-}
+# Fast settings for the tiny profile (see flows/runs.py), shared with `handsoff bench flow`.
+DEMO_PARAMS: dict[str, dict[str, Any]] = TINY_FAST_PARAMS
 
 
 @dataclass
