@@ -96,12 +96,16 @@ def digest_table(digest: RunDigest) -> Any:
     from rich.table import Table
 
     columns = headline_columns()
-    table = Table(title=f"run {digest.outcome.run_id}: {digest.outcome.status}")
+    table = Table(
+        title=f"run {digest.outcome.run_id}: {digest.outcome.status}",
+        caption="edits done/failed/skipped; mean seconds per edit; clip-t against the global "
+        "caption; every metric: --json or `handsoff report`",
+    )
     table.add_column("config")
-    table.add_column("done/failed/skipped", justify="right")
+    table.add_column("edits", justify="right")
     table.add_column("s/edit", justify="right")
     for name in columns:
-        table.add_column(name, justify="right")
+        table.add_column(name.removesuffix("/global"), justify="right")
     for item in digest.outcome.configs:
         means = digest.metrics.get(item.label, {})
         cells = [f"{means[c]:.3f}" if means.get(c) is not None else "-" for c in columns]
