@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -220,3 +221,26 @@ def online_workers(pool: str) -> set[str]:
 
     with get_client(sync_client=True) as client:
         return {worker.name for worker in client.read_workers_for_work_pool(pool)}
+
+
+def drain_prefect_workers() -> None:
+    """Send this process's queued Prefect logs and events now, while the server that
+    `PREFECT_API_URL` names is still up (as `prefect_test_harness` does on exit); else
+    they are retried against a stopped server for a minute at the session's end."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        logs: Any = None
+        with suppress(RuntimeError):  # never started
+            logs = APILogWorker.instance().drain()
+        if inspect.isawaitable(logs):
+            await logs
+        events: Any = EventsWorker.drain_all()
+        if inspect.isawaitable(events):
+            await events
+
+    run_coro_as_sync(drain())

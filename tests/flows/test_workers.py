@@ -27,6 +27,7 @@ from tests.db_fixtures import drop_postgres_database, fresh_postgres_url
 from tests.flows.helpers import import_synthetic
 from tests.flows.processes import (
     descendants,
+    drain_prefect_workers,
     kill,
     online_workers,
     prefect_server,
@@ -52,6 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         deployed = deploy_flows(gpu_pool=POOL, which=("gpu",))
         assert SHARD_DEPLOYMENT in deployed
         yield {"api_url": api_url, "home": home}
+        drain_prefect_workers()
 
 
 @pytest.fixture
