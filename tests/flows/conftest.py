@@ -8,22 +8,26 @@ functions under the flows are tested without Prefect.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-_PREFECT_HOME = Path(tempfile.mkdtemp(prefix="handsoff-prefect-home-"))
-os.environ.setdefault("PREFECT_HOME", str(_PREFECT_HOME))
+if "PREFECT_HOME" not in os.environ:
+    _PREFECT_HOME = tempfile.mkdtemp(prefix="handsoff-prefect-home-")
+    os.environ["PREFECT_HOME"] = _PREFECT_HOME
+    atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine
 
-from tests.flows.helpers import import_synthetic  # noqa: E402
+from tests.flows.helpers import import_synthetic
 
 
 @pytest.fixture(scope="session")
