@@ -6,38 +6,17 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flows.cli.common import console, emit_json, fail
+from flows.cli.throwaway_postgres import throwaway_postgres
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
-
-
-def _fresh_postgres(url: str) -> tuple[str, str]:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"handsoff_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(url).set(database=name).render_as_string(False), name
-
-
-def _drop_postgres(url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def register(groups: CommandGroups) -> None:
@@ -76,18 +55,21 @@ def register(groups: CommandGroups) -> None:
                 f"synthetic benchmark: {synthetic.sessions} sessions, {synthetic.turns} turns, "
                 f"{size}px, written in {time.perf_counter() - started:.1f}s"
             )
-            targets: list[tuple[str, str, str | None]] = [
-                ("sqlite", f"sqlite:///{root / 'bench.db'}", None)
-            ]
+            scratch_databases = ExitStack()
+            targets: list[tuple[str, str]] = [("sqlite", f"sqlite:///{root / 'bench.db'}")]
             if postgres_url:
-                url, name = _fresh_postgres(postgres_url)
-                targets.append(("postgresql", url, name))
+                targets.append(
+                    (
+                        "postgresql",
+                        scratch_databases.enter_context(throwaway_postgres(postgres_url)),
+                    )
+                )
             else:
                 console.print("[yellow]no --postgres-url: measuring SQLite only[/]")
             results: list[dict[str, float | int | str]] = []
             rates: list[float] = []
             try:
-                for backend, url, _ in targets:
+                for backend, url in targets:
                     upgrade(url)
                     engine = make_engine(url)
                     started = time.perf_counter()
@@ -112,9 +94,7 @@ def register(groups: CommandGroups) -> None:
                         f"{summary.imported / seconds:.1f} turns/s"
                     )
             finally:
-                for _, _, scratch_name in targets:
-                    if scratch_name is not None and postgres_url:
-                        _drop_postgres(postgres_url, scratch_name)
+                scratch_databases.close()
             if len(rates) == 2:
                 ratio = rates[1] / rates[0]
                 console.print(f"PostgreSQL / SQLite throughput: {ratio:.2f}x")

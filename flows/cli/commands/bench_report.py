@@ -12,9 +12,6 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.cli.common import console, emit_json, fail
+from flows.cli.throwaway_postgres import throwaway_postgres
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -97,7 +95,7 @@ def register(groups: CommandGroups) -> None:
                         "HANDSOFF_TEST_POSTGRES_URL (scripts/postgres.sh start prints one)"
                     )
                     continue
-                with _throwaway_postgres(admin) as url:
+                with throwaway_postgres(admin) as url:
                     results.append(_bench(backend, url, edits, items, overlap, repeat, as_json))
         if as_json:
             emit_json([r.as_dict() for r in results])
@@ -185,21 +183,3 @@ def _populate(engine: Engine, *, samples: int, items: int, overlap: int) -> int:
         ),
     )
     return evaluation.run_id
-
-
-@contextmanager
-def _throwaway_postgres(admin_url: str) -> Iterator[str]:
-    """A fresh database on the server of `admin_url`, dropped on exit."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"handsoff_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
