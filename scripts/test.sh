@@ -21,6 +21,8 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 
 echo "== ruff" >&2
 $BIN/ruff check .
+echo "== import contracts (lint-imports)" >&2
+$BIN/lint-imports --no-cache
 echo "== mypy" >&2
 $BIN/mypy handsoff_core db flows annotation_app migrations
 echo "== pytest (SQLite and PostgreSQL)" >&2
