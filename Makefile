@@ -6,16 +6,26 @@ PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint postgres-start postgres-stop clean
+.PHONY: setup lock demo test lint postgres-start postgres-stop clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package (reproducible installs); `make lock` refreshes it.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q "$(TORCH_SPEC)"
-	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q -c constraints.txt "$(TORCH_SPEC)"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
 	touch $@
+
+# Resolve the newest versions pyproject allows in a scratch venv and pin them.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip
+	.venv-lock/bin/pip install -q "$(TORCH_SPEC)" && .venv-lock/bin/pip install -q -e ".[dev]"
+	(echo "# Pinned versions for make setup and .ci/run (pip -c). Refresh: make lock (see README)."; \
+	 .venv-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//') > constraints.txt
+	rm -rf .venv-lock
 
 demo: setup
 	$(BIN)/handsoff demo
