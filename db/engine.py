@@ -55,3 +55,52 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+class DatabaseLost(RuntimeError):
+    """The database a command wrote to is no longer the one it started with (its SQLite
+    file deleted or replaced, or a different PostgreSQL cluster/database behind the URL):
+    what was written since is gone, so the command must not report success."""
+
+
+def database_identity(engine: Engine) -> str:
+    """What makes this database *this* database, to compare before and after long work.
+
+    SQLite: the file's device and inode (a deleted file keeps its inode open in this
+    process, so the path is checked, not the connection). PostgreSQL: the cluster's
+    system identifier and the database's name and oid (the server's start time is left
+    out on purpose: a restart of the same cluster loses nothing)."""
+    import os
+
+    from sqlalchemy import text
+
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            return "sqlite:memory"
+        try:
+            stat = os.stat(database)
+        except FileNotFoundError:
+            return "sqlite:missing"
+        return f"sqlite:{stat.st_dev}:{stat.st_ino}"
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT (SELECT system_identifier FROM pg_control_system()), "
+                "current_database(), (SELECT oid FROM pg_database "
+                "WHERE datname = current_database())"
+            )
+        ).one()
+    return f"postgresql:{row[0]}:{row[1]}:{row[2]}"
+
+
+def check_same_database(engine: Engine, started_with: str) -> None:
+    """Raise DatabaseLost if `engine`'s database is not the one identified at the start."""
+    now = database_identity(engine)
+    if now != started_with:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseLost(
+            f"the database {where} is not the one this command started with "
+            f"({'its file is gone' if now == 'sqlite:missing' else 'it was replaced'}): "
+            "what was written since is lost; restore it or start again"
+        )

@@ -9,12 +9,16 @@ so `handsoff --help` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass
 
 import typer
 
 from flows.cli import commands
+from flows.cli.common import console, get_settings, literal
+from flows.cli.errors import explain
 
 
 @dataclass(frozen=True)
@@ -56,5 +60,33 @@ def build_app() -> typer.Typer:
     return root
 
 
-def main() -> None:
-    build_app()()
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("HANDSOFF_DEBUG", "") not in ("", "0", "false")
+
+
+def _where() -> str:
+    """The database a failure most likely concerns, as safe to print (password hidden)."""
+    try:
+        return get_settings().redacted_url()
+    except Exception:
+        return "(the configured database)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The error boundary: known failures become one line and a distinct exit code
+    (flows/cli/errors.py); anything else, and everything under --debug, a traceback."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    if "--debug" in args:
+        args.remove("--debug")
+    try:
+        # Click handles usage errors, Ctrl-C and typer.Exit itself (SystemExit passes).
+        build_app()(args=args, prog_name="handsoff")
+    except Exception as error:
+        if debug:
+            raise
+        known = explain(error, where=_where())
+        if known is None:
+            raise
+        console.print(f"[bold red]error:[/] {literal(known.message)}")
+        sys.exit(int(known.code))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, fail, get_settings
+from flows.cli.common import console, fail, get_settings, row_id
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -20,11 +20,16 @@ def register(groups: CommandGroups) -> None:
     @groups.root.command("report")
     def report_command(
         run: Annotated[
-            int | None, typer.Option("--run", help="Run id (default: the study's run).")
+            int | None,
+            typer.Option("--run", parser=row_id, help="Run id (default: the study's run)."),
         ] = None,
         study: Annotated[
             list[int] | None,
-            typer.Option("--study", help="Study id; repeat for several (default: all of the run)."),
+            typer.Option(
+                "--study",
+                parser=row_id,
+                help="Study id; repeat for several (default: all of the run).",
+            ),
         ] = None,
         format: Annotated[
             str, typer.Option("--format", help="What to print: text, markdown, csv or html.")

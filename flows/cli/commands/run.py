@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal, row_id
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -74,13 +74,23 @@ def run_and_report(
         )
         return result
 
+    from db.engine import check_same_database, database_identity
+    from flows.cli.errors import explain
+
+    # A run whose database vanished under it (file deleted, URL now elsewhere) must not
+    # end in "completed": everything it wrote is gone. Checked after the work, either way.
+    identity = database_identity(engine)
     try:
         result = with_run_progress(engine, run_id, work, console=console, disable=as_json)
     except Exception as error:
+        check_same_database(engine, identity)
+        if explain(error, where=engine.url.render_as_string(hide_password=True)) is not None:
+            raise  # a known failure: the CLI's error boundary words it (flows/cli/errors.py)
         fail(
             f"run {run_id} stopped: {type(error).__name__}: {error}\n"
             f"  finished edits are kept; `handsoff run --resume {run_id}` continues it"
         )
+    check_same_database(engine, identity)
     digest = run_digest(engine, run_id)
     if not as_json:
         console.print(digest_table(digest))
@@ -116,7 +126,8 @@ def register(groups: CommandGroups) -> None:
             typer.Option("--param", help="METHOD.NAME=VALUE, repeatable."),
         ] = None,
         resume: Annotated[
-            int | None, typer.Option("--resume", help="Continue run ID (only what is missing).")
+            int | None,
+            typer.Option("--resume", parser=row_id, help="Continue run ID (only what is missing)."),
         ] = None,
         shards: Annotated[int, typer.Option("--shards", min=1)] = 1,
         dispatch: Annotated[
@@ -176,7 +187,7 @@ def register(groups: CommandGroups) -> None:
             except (RunRequestError, ConfigError) as error:
                 fail(str(error))
         if not as_json:
-            console.print(f"run [bold]{run_id}[/] on {settings.redacted_url()}")
+            console.print(f"run [bold]{run_id}[/] on {literal(settings.redacted_url())}")
         payload = run_and_report(
             engine,
             run_id,

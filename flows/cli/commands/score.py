@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, row_id
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 def register(groups: CommandGroups) -> None:
     @groups.root.command("score")
     def score_command(
-        run: Annotated[int, typer.Option("--run", help="Run id (see `handsoff runs`).")],
+        run: Annotated[
+            int, typer.Option("--run", parser=row_id, help="Run id (see `handsoff runs`).")
+        ],
         metrics: Annotated[
             str | None, typer.Option("--metrics", help="Comma-separated; default: all.")
         ] = None,
@@ -28,10 +30,11 @@ def register(groups: CommandGroups) -> None:
         from flows.progress import quiet_prefect_console
 
         quiet_prefect_console(verbose)
-        from db.engine import session_scope
+        from db.engine import check_same_database, database_identity, session_scope
         from db.queries.runs import RunNotFound, get_run
         from flows.cli.commands.run import split_list
         from flows.cli.database import open_database
+        from flows.cli.errors import explain
         from flows.summary import digest_table, run_digest
         from handsoff_core.metrics import ALL_METRICS
 
@@ -48,10 +51,15 @@ def register(groups: CommandGroups) -> None:
         from flows.score import score
 
         with console.status(f"scoring run {run}", spinner="dots") if not as_json else _nothing():
+            identity = database_identity(engine)
             try:
                 report = score(run, metrics=chosen, batch_size=batch_size, device=device)
             except Exception as error:
+                check_same_database(engine, identity)
+                if explain(error, where=engine.url.render_as_string(hide_password=True)):
+                    raise  # a known failure: the CLI's error boundary words it
                 fail(f"scoring run {run} stopped: {type(error).__name__}: {error}")
+            check_same_database(engine, identity)
         digest = run_digest(engine, run)
         if as_json:
             emit_json({"score": report, **digest.as_dict()})
