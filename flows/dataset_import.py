@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import Engine
+from sqlalchemy import BigInteger, Engine, Integer, SmallInteger, String
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.engine import session_scope
 from db.image_store import png_bytes, put_png
+from db.models import Dataset, Sample
 from db.queries.datasets import add_sample, existing_external_ids, get_or_create_dataset
+from handsoff_core.data.bounds import DEFAULT_LIMITS, ReadLimits
+from handsoff_core.data.field_rules import FieldLimits, check_text
 from handsoff_core.data.records import (
     MAX_INSTRUCTION_CHARS,
     RejectedRecord,
@@ -26,6 +30,7 @@ from handsoff_core.data.records import (
     ValidatedSample,
     validate_record,
 )
+from handsoff_core.errors import HandsoffError, RecordRejected
 from handsoff_core.images import DEFAULT_MAX_PIXELS
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,54 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Samples per transaction: large enough to amortise commits, small enough that an
 # interrupted import loses little and a rerun picks up the rest.
 COMMIT_EVERY = 50
+
+# Ranges of the SQL integer types (PostgreSQL's; SQLite stores any of them in 64 bits).
+_INTEGER_RANGES = {
+    SmallInteger: (-(2**15), 2**15 - 1),
+    Integer: (-(2**31), 2**31 - 1),
+    BigInteger: (-(2**63), 2**63 - 1),
+}
+
+
+def _sample_field_limits() -> FieldLimits:
+    """Column lengths and integer ranges of `sample`, read from the model (one source of
+    truth: a migration that widens a column widens what the importer accepts)."""
+    max_chars: dict[str, int] = {}
+    integer_ranges: dict[str, tuple[int, int]] = {}
+    for column in Sample.__table__.columns:
+        if isinstance(column.type, String) and column.type.length is not None:
+            max_chars[column.name] = column.type.length
+        for kind in (BigInteger, SmallInteger, Integer):  # subclasses before Integer
+            if isinstance(column.type, kind):
+                integer_ranges[column.name] = _INTEGER_RANGES[kind]
+                break
+    return FieldLimits(max_chars=max_chars, integer_ranges=integer_ranges)
+
+
+SAMPLE_FIELD_LIMITS = _sample_field_limits()
+
+
+class DatasetNameRejected(HandsoffError):
+    """A dataset name the database cannot store (empty, NUL, lone surrogate, too long)."""
+
+
+def check_dataset_name(name: str) -> None:
+    """Raise `DatasetNameRejected` unless `name` fits the `dataset.name` column."""
+    if not name.strip():
+        raise DatasetNameRejected("dataset name is empty")
+    column_type = Dataset.__table__.c.name.type
+    length = column_type.length if isinstance(column_type, String) else None
+    try:
+        check_text(name, name="dataset name", max_chars=length)
+    except RecordRejected as exc:
+        raise DatasetNameRejected(str(exc)) from None
+
+
+def _database_reason(item: str, exc: SQLAlchemyError) -> str:
+    """One line: the driver's message without SQLAlchemy's SQL and parameter dump."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [""])[0]
+    return f"{item}: the database refused the record ({type(original).__name__}: {first_line})"
 
 
 @dataclass
@@ -123,7 +176,13 @@ def import_records(
     max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
     on_record: Callable[[], None] | None = None,
 ) -> ImportSummary:
-    """Import `records` into the dataset `name` (created on first import)."""
+    """Import `records` into the dataset `name` (created on first import).
+
+    Every record is validated against the schema first (`SAMPLE_FIELD_LIMITS`), then
+    written inside its own savepoint: should the database still refuse it, that record
+    alone is rejected with the database's reason and the import goes on.
+    """
+    check_dataset_name(name)
     with session_scope(engine) as session:
         dataset, created = get_or_create_dataset(
             session=session, name=name, source_format=source_format, source_path=source_path
@@ -145,13 +204,30 @@ def import_records(
                 summary.skipped += 1
                 continue
             validated = validate_record(
-                record, max_pixels=max_pixels, max_instruction_chars=max_instruction_chars
+                record,
+                max_pixels=max_pixels,
+                max_instruction_chars=max_instruction_chars,
+                fields=SAMPLE_FIELD_LIMITS,
             )
             if isinstance(validated, RejectedRecord):
                 summary.rejected.append(validated)
                 logger.warning("rejected %s: %s", validated.external_id, validated.reason)
                 continue
-            add_sample(session=session, dataset_id=dataset_id, **_sample_fields(session, validated))
+            try:
+                with session.begin_nested():
+                    add_sample(
+                        session=session,
+                        dataset_id=dataset_id,
+                        **_sample_fields(session, validated),
+                    )
+                    session.flush()
+            except SQLAlchemyError as exc:
+                refused = RejectedRecord(
+                    record.external_id, _database_reason(repr(record.external_id), exc)
+                )
+                summary.rejected.append(refused)
+                logger.warning("rejected %s: %s", refused.external_id, refused.reason)
+                continue
             present.add(record.external_id)
             summary.imported += 1
             summary.converted += bool(validated.notes)
@@ -171,6 +247,7 @@ def import_dataset_path(
     zip_password: str | None = None,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
+    limits: ReadLimits = DEFAULT_LIMITS,
     on_record: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Read the dataset at `path` (any supported layout) and import it as `name`."""
@@ -180,7 +257,12 @@ def import_dataset_path(
     return import_records(
         engine=engine,
         name=name,
-        records=read_dataset(path, format=resolved, zip_password=zip_password),  # type: ignore[arg-type]
+        records=read_dataset(
+            path,
+            format=resolved,  # type: ignore[arg-type]
+            zip_password=zip_password,
+            limits=limits,
+        ),
         source_format=resolved,
         source_path=str(path),
         max_pixels=max_pixels,

@@ -4,6 +4,7 @@ Readers stream `SampleRecord`s (raw bytes, nothing decoded) and `RejectedRecord`
 that could not be read, with the reason); `validate_record` decodes and checks one record.
 """
 
+from handsoff_core.data.bounds import DEFAULT_MAX_FILE_BYTES, ReadLimits
 from handsoff_core.data.detect import (
     DatasetFormat,
     FormatChoice,
@@ -11,6 +12,7 @@ from handsoff_core.data.detect import (
     detect_format,
     read_dataset,
 )
+from handsoff_core.data.field_rules import FieldLimits
 from handsoff_core.data.records import (
     MAX_INSTRUCTION_CHARS,
     DatasetUnreadable,
@@ -22,11 +24,14 @@ from handsoff_core.data.records import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "MAX_INSTRUCTION_CHARS",
     "DatasetFormat",
     "DatasetUnreadable",
+    "FieldLimits",
     "FormatChoice",
     "ImageBlob",
+    "ReadLimits",
     "RejectedRecord",
     "SampleRecord",
     "ValidatedSample",

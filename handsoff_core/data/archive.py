@@ -14,6 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from handsoff_core.data.bounds import (
+    DEFAULT_LIMITS,
+    PathRefused,
+    ReadLimits,
+    confined_path,
+    read_bounded,
+    too_large,
+)
 from handsoff_core.data.records import DatasetUnreadable
 
 
@@ -32,26 +40,43 @@ class FileTree(Protocol):
 
 
 class FolderTree:
-    def __init__(self, root: Path) -> None:
+    """Files under `root` only: every path is resolved and confined (see `bounds`)."""
+
+    def __init__(self, root: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         self.root = root
+        self.limits = limits
         self.description = f"folder {root}"
 
     def exists(self, relative: str) -> bool:
         return (self.root / relative).is_file()
 
     def read(self, relative: str) -> bytes:
-        path = self.root / relative
+        # Confinement is not optional for a folder: only symlinks can be allowed.
+        limits = ReadLimits(self.limits.max_file_bytes, self.limits.allow_symlinks, False)
+        try:
+            path = confined_path(self.root, relative, limits=limits, what=relative)
+        except ValueError as exc:  # PathRefused, or a name the file system cannot encode
+            raise MemberUnreadable(str(exc)) from exc
         if not path.is_file():
             raise MemberUnreadable(f"{relative}: referenced file is missing")
         try:
-            return path.read_bytes()
+            return read_bounded(path, max_bytes=self.limits.max_file_bytes, what=relative)
+        except PathRefused as exc:
+            raise MemberUnreadable(str(exc)) from exc
         except OSError as exc:
             raise MemberUnreadable(f"{relative}: cannot read ({exc})") from exc
 
 
 class ZipTree:
-    def __init__(self, archive: zipfile.ZipFile, prefix: str, path: Path) -> None:
+    def __init__(
+        self,
+        archive: zipfile.ZipFile,
+        prefix: str,
+        path: Path,
+        limits: ReadLimits = DEFAULT_LIMITS,
+    ) -> None:
         self.archive = archive
+        self.limits = limits
         self.prefix = prefix  # "" or "test/"
         self.names = set(archive.namelist())
         self.description = f"zip {path}" + (f" ({prefix})" if prefix else "")
@@ -63,8 +88,17 @@ class ZipTree:
         name = self.prefix + relative
         if name not in self.names:
             raise MemberUnreadable(f"{relative}: referenced file is missing from the zip")
+        declared = self.archive.getinfo(name).file_size
+        max_bytes = self.limits.max_file_bytes
+        if declared > max_bytes:
+            raise MemberUnreadable(too_large(relative, declared, max_bytes))
         try:
-            return self.archive.read(name)
+            # The header's size may lie: read at most one byte past the limit.
+            with self.archive.open(name) as member:
+                data = member.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise MemberUnreadable(too_large(relative, len(data), max_bytes))
+            return data
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
             # Bad CRC, truncated member, wrong password: this member only.
             raise MemberUnreadable(f"{relative}: cannot read from the zip ({exc})") from exc
@@ -92,17 +126,23 @@ def _single_root(candidates: list[str], *, marker: str, where: str) -> str:
 
 
 @contextmanager
-def open_tree(path: Path, *, marker: str, password: str | None = None) -> Iterator[FileTree]:
+def open_tree(
+    path: Path,
+    *,
+    marker: str,
+    password: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Iterator[FileTree]:
     """The folder or zip at `path`, rooted where `marker` is (at most one folder down)."""
     if not path.exists():
         raise DatasetUnreadable(f"{path}: no such file or folder")
     if path.is_dir():
         if (path / marker).is_file():
-            yield FolderTree(path)
+            yield FolderTree(path, limits)
             return
         found = [str(p.relative_to(path).as_posix()) for p in sorted(path.glob(f"*/{marker}"))]
         root = _single_root(found, marker=marker, where=f"folder {path}")
-        yield FolderTree(path / root)
+        yield FolderTree(path / root, limits)
         return
     try:
         archive = zipfile.ZipFile(path)
@@ -123,4 +163,4 @@ def open_tree(path: Path, *, marker: str, password: str | None = None) -> Iterat
                 f"{path}: the zip is password-protected; pass its password (the MagicBrush "
                 "authors give it on request) or unzip it and import the folder"
             )
-        yield ZipTree(archive, prefix, path)
+        yield ZipTree(archive, prefix, path, limits)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, get_args
 
+from handsoff_core.data.bounds import DEFAULT_LIMITS, ReadLimits
 from handsoff_core.data.hub_parquet import count_hub_rows, read_hub_parquet
 from handsoff_core.data.jsonl import count_jsonl_lines, read_jsonl
 from handsoff_core.data.magicbrush import SESSIONS_FILE, count_magicbrush_turns, read_magicbrush
@@ -77,13 +78,13 @@ def resolve_format(path: Path, format: FormatChoice) -> DatasetFormat:
 
 
 def _records(
-    path: Path, format: DatasetFormat, zip_password: str | None
+    path: Path, format: DatasetFormat, zip_password: str | None, limits: ReadLimits
 ) -> Iterator[SampleRecord | RejectedRecord]:
     if format == "magicbrush":
-        return read_magicbrush(path, zip_password=zip_password)
+        return read_magicbrush(path, zip_password=zip_password, limits=limits)
     if format == "hub":
-        return read_hub_parquet(path)
-    return read_jsonl(_jsonl_path(path))
+        return read_hub_parquet(path, limits=limits)
+    return read_jsonl(_jsonl_path(path), limits=limits)
 
 
 def read_dataset(
@@ -91,6 +92,7 @@ def read_dataset(
     format: FormatChoice = "auto",
     *,
     zip_password: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[SampleRecord | RejectedRecord]:
     """Stream every record of the dataset at `path`, good ones and rejected ones, lazily.
 
@@ -102,7 +104,7 @@ def read_dataset(
     resolved = resolve_format(path, format)
     if resolved == "jsonl":
         path = _jsonl_path(path)
-    return _unique(_records(path, resolved, zip_password))
+    return _unique(_records(path, resolved, zip_password, limits))
 
 
 def _unique(
@@ -121,13 +123,17 @@ def _unique(
 
 
 def count_records(
-    path: Path, format: FormatChoice = "auto", *, zip_password: str | None = None
+    path: Path,
+    format: FormatChoice = "auto",
+    *,
+    zip_password: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> int:
     """How many records `read_dataset` will go through (turns, rows or lines), cheaply and
     without decoding images: for progress bars. Raises `DatasetUnreadable` like the readers."""
     resolved = resolve_format(path, format)
     if resolved == "magicbrush":
-        return count_magicbrush_turns(path, zip_password=zip_password)
+        return count_magicbrush_turns(path, zip_password=zip_password, limits=limits)
     if resolved == "hub":
         return count_hub_rows(path)
     return count_jsonl_lines(_jsonl_path(path))

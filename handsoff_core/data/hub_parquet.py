@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from handsoff_core.data.bounds import DEFAULT_LIMITS, ReadLimits, too_large
 from handsoff_core.data.records import DatasetUnreadable, ImageBlob, RejectedRecord, SampleRecord
 
 REQUIRED_COLUMNS = ("img_id", "turn_index", "source_img", "mask_img", "target_img", "instruction")
@@ -47,7 +48,9 @@ def _open_shard(shard: Path) -> Any:
     return parquet
 
 
-def _blob(value: Any, *, column: str, origin: str, required: bool) -> ImageBlob | None:
+def _blob(
+    value: Any, *, column: str, origin: str, required: bool, max_bytes: int
+) -> ImageBlob | None:
     """An image struct {"bytes", "path"} (or raw bytes) as a blob; ValueError when unusable."""
     data = value.get("bytes") if isinstance(value, dict) else value
     if data is None:
@@ -62,10 +65,12 @@ def _blob(value: Any, *, column: str, origin: str, required: bool) -> ImageBlob 
         return None
     if not isinstance(data, bytes | bytearray):
         raise ValueError(f"{column} holds {type(data).__name__}, expected image bytes")
+    if len(data) > max_bytes:
+        raise ValueError(too_large(column, len(data), max_bytes))
     return ImageBlob(data=bytes(data), origin=f"{origin} {column}")
 
 
-def _row_record(row: dict[str, Any], *, origin: str) -> SampleRecord:
+def _row_record(row: dict[str, Any], *, origin: str, max_bytes: int) -> SampleRecord:
     img_id, turn_index, instruction = row["img_id"], row["turn_index"], row["instruction"]
     if not isinstance(img_id, str | int) or isinstance(img_id, bool) or str(img_id) == "":
         raise ValueError(f"img_id must be a string, got {img_id!r}")
@@ -73,7 +78,9 @@ def _row_record(row: dict[str, Any], *, origin: str) -> SampleRecord:
         raise ValueError(f"turn_index must be an integer >= 1, got {turn_index!r}")
     if not isinstance(instruction, str):
         raise ValueError(f"instruction must be a string, got {instruction!r}")
-    source = _blob(row["source_img"], column="source_img", origin=origin, required=True)
+    source = _blob(
+        row["source_img"], column="source_img", origin=origin, required=True, max_bytes=max_bytes
+    )
     assert source is not None
     return SampleRecord(
         external_id=f"{img_id}-{turn_index}",
@@ -81,8 +88,16 @@ def _row_record(row: dict[str, Any], *, origin: str) -> SampleRecord:
         turn_index=turn_index,
         instruction=instruction,
         source=source,
-        mask=_blob(row["mask_img"], column="mask_img", origin=origin, required=False),
-        target=_blob(row["target_img"], column="target_img", origin=origin, required=False),
+        mask=_blob(
+            row["mask_img"], column="mask_img", origin=origin, required=False, max_bytes=max_bytes
+        ),
+        target=_blob(
+            row["target_img"],
+            column="target_img",
+            origin=origin,
+            required=False,
+            max_bytes=max_bytes,
+        ),
         input_caption_global=None,
         output_caption_global=None,
         output_caption_local=None,
@@ -96,11 +111,15 @@ def _best_id(row: dict[str, Any], origin: str) -> str:
     return origin
 
 
-def read_hub_parquet(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
+def read_hub_parquet(
+    path: Path, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[SampleRecord | RejectedRecord]:
     """Stream the rows of a parquet file or folder of shards, in file then row order.
 
     Raises `DatasetUnreadable` when a shard is unreadable or lacks a required column; every
     shard is checked before the first row is yielded, so a bad shard stops nothing half-way.
+    An image over `limits.max_file_bytes` rejects its row (it is already in the batch, but
+    is not decoded or stored).
     """
     shards = parquet_shards(path)
     opened = [(shard, _open_shard(shard)) for shard in shards]
@@ -111,7 +130,7 @@ def read_hub_parquet(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
                 origin = f"{shard.name} row {row_number}"
                 row_number += 1
                 try:
-                    yield _row_record(row, origin=origin)
+                    yield _row_record(row, origin=origin, max_bytes=limits.max_file_bytes)
                 except ValueError as exc:
                     yield RejectedRecord(_best_id(row, origin), f"{origin}: {exc}")
 

@@ -5,9 +5,10 @@ One JSON object per line:
      "target": ..., "mask": ..., "input_caption": ..., "output_caption": ...,
      "output_caption_local": ..., "session": ..., "turn": ...}
 `id`, `image` and `instruction` are required; paths are relative to the JSONL file's folder
-(absolute paths are taken as they are). `session` defaults to the id, `turn` to 1. Unknown
-keys reject the line (a misspelt "traget" must not silently drop the target). Blank lines
-and lines starting with "#" are skipped.
+and must stay inside it (absolute paths, paths leaving the folder and symlinks are refused
+unless `ReadLimits` allows them); each file is size-checked before it is read. `session`
+defaults to the id, `turn` to 1. Unknown keys reject the line (a misspelt "traget" must not
+silently drop the target). Blank lines and lines starting with "#" are skipped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from handsoff_core.data.bounds import (
+    DEFAULT_LIMITS,
+    ReadLimits,
+    confined_path,
+    read_bounded,
+)
 from handsoff_core.data.json_shape import json_type
 from handsoff_core.data.records import DatasetUnreadable, ImageBlob, RejectedRecord, SampleRecord
 
@@ -48,19 +55,26 @@ def _identifier(value: Any, key: str) -> str:
     return str(value)
 
 
-def _blob(base: Path, relative: str | None, key: str) -> ImageBlob | None:
+# One record is a short JSON object; a longer line is refused without being held whole.
+MAX_LINE_BYTES = 1024 * 1024
+
+
+def _blob(base: Path, relative: str | None, key: str, limits: ReadLimits) -> ImageBlob | None:
     if relative is None:
         return None
-    path = base / relative
+    path = confined_path(base, relative, limits=limits, what=repr(key))
     if not path.is_file():
         raise ValueError(f"{key!r}: referenced file {relative} is missing")
+    what = f"{key!r} {relative!r}"
     try:
-        return ImageBlob(data=path.read_bytes(), origin=relative)
+        return ImageBlob(
+            data=read_bounded(path, max_bytes=limits.max_file_bytes, what=what), origin=relative
+        )
     except OSError as exc:
-        raise ValueError(f"{key!r}: cannot read {relative} ({exc})") from exc
+        raise ValueError(f"{what}: cannot read ({exc})") from exc
 
 
-def _line_record(obj: Any, *, base: Path) -> SampleRecord:
+def _line_record(obj: Any, *, base: Path, limits: ReadLimits) -> SampleRecord:
     if not isinstance(obj, dict):
         raise ValueError(f"line holds {json_type(obj)}, expected an object")
     unknown = sorted(set(obj) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
@@ -77,7 +91,7 @@ def _line_record(obj: Any, *, base: Path) -> SampleRecord:
     if isinstance(turn, bool) or not isinstance(turn, int) or turn < 1:
         raise ValueError(f"'turn' must be an integer >= 1, got {turn!r}")
     instruction = _text(obj, "instruction", required=True)
-    source = _blob(base, _text(obj, "image", required=True), "image")
+    source = _blob(base, _text(obj, "image", required=True), "image", limits)
     assert instruction is not None and source is not None
     return SampleRecord(
         external_id=external_id,
@@ -85,8 +99,8 @@ def _line_record(obj: Any, *, base: Path) -> SampleRecord:
         turn_index=turn,
         instruction=instruction,
         source=source,
-        mask=_blob(base, _text(obj, "mask", required=False), "mask"),
-        target=_blob(base, _text(obj, "target", required=False), "target"),
+        mask=_blob(base, _text(obj, "mask", required=False), "mask", limits),
+        target=_blob(base, _text(obj, "target", required=False), "target", limits),
         input_caption_global=_text(obj, "input_caption", required=False),
         output_caption_global=_text(obj, "output_caption", required=False),
         output_caption_local=_text(obj, "output_caption_local", required=False),
@@ -99,10 +113,30 @@ def _best_id(obj: Any, line_number: int) -> str:
     return f"line {line_number}"
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
-    """(line number, text) of each line, or the decoding error of a line that is not UTF-8."""
+class LineTooLong(ValueError):
+    pass
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str | UnicodeDecodeError | LineTooLong]]:
+    """(line number, text) of each line, or why a line cannot be used (not UTF-8, too long).
+
+    Lines are read at most `MAX_LINE_BYTES` at a time: the rest of an over-long line is
+    skipped in chunks, never held in memory.
+    """
     with path.open("rb") as raw_lines:
-        for line_number, raw in enumerate(raw_lines, start=1):
+        line_number = 0
+        while raw := raw_lines.readline(MAX_LINE_BYTES + 1):
+            line_number += 1
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := raw_lines.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                yield (
+                    line_number,
+                    LineTooLong(
+                        f"line {line_number}: longer than the limit of {MAX_LINE_BYTES} bytes"
+                    ),
+                )
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -111,7 +145,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
             yield line_number, text.removeprefix("\ufeff") if line_number == 1 else text
 
 
-def read_jsonl(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
+def read_jsonl(
+    path: Path, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> Iterator[SampleRecord | RejectedRecord]:
     """Stream the records of a JSONL file, one line at a time.
 
     Raises `DatasetUnreadable` only when the file is missing; a line that is not UTF-8, not
@@ -127,6 +163,9 @@ def read_jsonl(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
         if isinstance(line, UnicodeDecodeError):
             yield RejectedRecord(where, f"{where}: not UTF-8 text ({line})")
             continue
+        if isinstance(line, LineTooLong):
+            yield RejectedRecord(where, str(line))
+            continue
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
@@ -134,8 +173,12 @@ def read_jsonl(path: Path) -> Iterator[SampleRecord | RejectedRecord]:
         except json.JSONDecodeError as exc:
             yield RejectedRecord(where, f"{where}: invalid JSON ({exc.msg} at column {exc.colno})")
             continue
+        except (ValueError, RecursionError) as exc:
+            # An integer past Python's digit limit, or arrays nested thousands deep.
+            yield RejectedRecord(where, f"{where}: invalid JSON ({exc})")
+            continue
         try:
-            record = _line_record(obj, base=base)
+            record = _line_record(obj, base=base, limits=limits)
         except ValueError as exc:
             yield RejectedRecord(_best_id(obj, line_number), f"{where}: {exc}")
             continue

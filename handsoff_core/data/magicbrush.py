@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from handsoff_core.data.archive import FileTree, MemberUnreadable, open_tree
+from handsoff_core.data.bounds import DEFAULT_LIMITS, ReadLimits
 from handsoff_core.data.json_shape import json_type
 from handsoff_core.data.records import DatasetUnreadable, ImageBlob, RejectedRecord, SampleRecord
 
@@ -61,7 +62,9 @@ def _load_object(tree: FileTree, name: str, *, required: bool) -> _Object | None
         value = json.loads(text, object_pairs_hook=_object_hook)
     except MemberUnreadable as exc:
         raise DatasetUnreadable(f"{tree.description}: {exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers JSONDecodeError and integers past Python's digit limit;
+        # RecursionError, arrays nested thousands deep.
         raise DatasetUnreadable(f"{tree.description}: {name} is not valid JSON ({exc})") from exc
     if not isinstance(value, _Object):
         raise DatasetUnreadable(
@@ -102,6 +105,18 @@ def _file_name(turn: dict[str, Any], key: str, *, required: bool) -> str | None:
     if PurePosixPath(value).name != value or value in (".", "..") or "\\" in value:
         raise ValueError(f"field {key!r} must be a bare file name, got {value!r}")
     return value
+
+
+def _check_session_id(session_id: str) -> None:
+    # The id names the folder images/<img_id>/: one plain path component, nothing else.
+    if (
+        not session_id
+        or session_id in (".", "..")
+        or "/" in session_id
+        or "\\" in session_id
+        or "\x00" in session_id
+    ):
+        raise ValueError(f"session id {session_id!r} is not a plain folder name")
 
 
 def _read_blob(tree: FileTree, session_id: str, file_name: str) -> ImageBlob:
@@ -170,6 +185,12 @@ def _read_session(
         for turn_index in range(1, len(turns) + 1):
             yield RejectedRecord(f"{session_id}-{turn_index}", str(exc))
         return
+    try:
+        _check_session_id(session_id)
+    except ValueError as exc:
+        for turn_index in range(1, len(turns) + 1):
+            yield RejectedRecord(f"{session_id}-{turn_index}", str(exc))
+        return
     for turn_index, turn in enumerate(turns, start=1):
         try:
             yield _read_turn(tree, session_id, turn_index, turn, global_captions, local_captions)
@@ -178,13 +199,14 @@ def _read_session(
 
 
 def read_magicbrush(
-    path: Path, *, zip_password: str | None = None
+    path: Path, *, zip_password: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[SampleRecord | RejectedRecord]:
     """Stream the turns of a MagicBrush folder or zip, in session then turn order.
 
     Raises `DatasetUnreadable` (on first iteration) when the dataset cannot be read at all.
+    Every file is read through `limits` (confined, size-checked first).
     """
-    with open_tree(path, marker=SESSIONS_FILE, password=zip_password) as tree:
+    with open_tree(path, marker=SESSIONS_FILE, password=zip_password, limits=limits) as tree:
         sessions = _load_object(tree, SESSIONS_FILE, required=True)
         assert sessions is not None
         global_descriptions = _load_object(tree, GLOBAL_DESCRIPTIONS_FILE, required=False)
@@ -200,9 +222,11 @@ def read_magicbrush(
             )
 
 
-def count_magicbrush_turns(path: Path, *, zip_password: str | None = None) -> int:
+def count_magicbrush_turns(
+    path: Path, *, zip_password: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> int:
     """Number of turns listed in edit_sessions.json (for progress bars; reads no image)."""
-    with open_tree(path, marker=SESSIONS_FILE, password=zip_password) as tree:
+    with open_tree(path, marker=SESSIONS_FILE, password=zip_password, limits=limits) as tree:
         sessions = _load_object(tree, SESSIONS_FILE, required=True)
         assert sessions is not None
         # One item per turn, or one rejection for a session that is not a non-empty list.

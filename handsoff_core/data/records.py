@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from handsoff_core.errors import HandsoffError, InstructionRejected, ItemError
+from handsoff_core.data.field_rules import NO_LIMITS, FieldLimits, check_fields
+from handsoff_core.errors import HandsoffError, InstructionRejected, ItemError, RecordRejected
 from handsoff_core.images import DEFAULT_MAX_PIXELS, decode_image, decode_mask
 
 # MagicBrush instructions are a sentence (the longest test-set one is well under 200
@@ -91,16 +92,31 @@ def validate_record(
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     max_instruction_chars: int = MAX_INSTRUCTION_CHARS,
+    fields: FieldLimits = NO_LIMITS,
 ) -> ValidatedSample | RejectedRecord:
     """Decode and check one record; every failure comes back as a `RejectedRecord`.
 
-    Rules: the instruction is non-empty and at most `max_instruction_chars` long (after
-    stripping); every image decodes within `max_pixels` (see `handsoff_core.images` for the
-    mode conversions, each kept as a note); the mask has the source's size. A target of a
-    different size is kept with a note: MagicBrush's metrics resize to the target anyway.
+    Rules: every text field is storable (no NUL, no lone surrogate) and within its column's
+    length in `fields`, every integer within its column's range; the instruction is
+    non-empty and at most `max_instruction_chars` long (after stripping); every image decodes
+    within `max_pixels` (see `handsoff_core.images` for the mode conversions, each kept as a
+    note); the mask has the source's size. A target of a different size is kept with a note:
+    MagicBrush's metrics resize to the target anyway.
     """
     item = record.external_id
     try:
+        check_fields(
+            {
+                "external_id": record.external_id,
+                "session_id": record.session_id,
+                "turn_index": record.turn_index,
+                "instruction": record.instruction,
+                "input_caption_global": record.input_caption_global,
+                "output_caption_global": record.output_caption_global,
+                "output_caption_local": record.output_caption_local,
+            },
+            fields,
+        )
         instruction = check_instruction(
             record.instruction, what=item, max_chars=max_instruction_chars
         )
@@ -134,6 +150,8 @@ def validate_record(
                     f"target is {target_image.size[0]}x{target_image.size[1]} but the source "
                     f"is {source.image.size[0]}x{source.image.size[1]}"
                 )
+    except RecordRejected as exc:
+        return RejectedRecord(external_id=item, reason=f"{item!r}: {exc}")
     except ItemError as exc:
         return RejectedRecord(external_id=item, reason=str(exc))
     if instruction != record.instruction:

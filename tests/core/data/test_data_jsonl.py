@@ -14,6 +14,7 @@ from handsoff_core.data import (
     count_records,
     read_dataset,
 )
+from handsoff_core.data.bounds import DEFAULT_LIMITS, ReadLimits
 from tests.core.data.builders import png
 
 
@@ -28,8 +29,10 @@ def write_jsonl(folder: Path, lines: list[object | str]) -> Path:
     return path
 
 
-def split(path: Path) -> tuple[dict[str, SampleRecord], dict[str, str]]:
-    items = list(read_dataset(path))
+def split(
+    path: Path, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[dict[str, SampleRecord], dict[str, str]]:
+    items = list(read_dataset(path, limits=limits))
     samples = {i.external_id: i for i in items if isinstance(i, SampleRecord)}
     rejected = {i.external_id: i.reason for i in items if isinstance(i, RejectedRecord)}
     return samples, rejected
@@ -56,7 +59,8 @@ def test_full_and_minimal_lines(tmp_path):
             {"id": 7, "image": str(tmp_path / "images" / "cat.png"), "instruction": "x"},
         ],
     )
-    samples, rejected = split(path)
+    # An absolute path is refused by default (see test_confinement) and read when allowed.
+    samples, rejected = split(path, ReadLimits(allow_outside=True))
     assert rejected == {}
     full, minimal = samples["cat-1"], samples["7"]
     assert (full.session_id, full.turn_index) == ("cat", 1)
