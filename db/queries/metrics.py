@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -95,6 +96,14 @@ def scored_versions(
     return scored
 
 
+def _value_or_reason(row: MetricRow) -> dict[str, float | str | None]:
+    """A non-finite value (inf, NaN) is stored as not applicable with its reason: one such
+    value would make every mean and interval over it meaningless."""
+    if row.value is not None and not math.isfinite(row.value):
+        return {"value": None, "not_applicable": f"non-finite value {row.value!r}"}
+    return {"value": row.value, "not_applicable": row.not_applicable}
+
+
 def insert_metric_values(*, session: Session, edit_id: int, values: Iterable[MetricRow]) -> int:
     """Insert values not stored yet (existing keys are left as they are); returns how many
     rows were offered."""
@@ -104,8 +113,7 @@ def insert_metric_values(*, session: Session, edit_id: int, values: Iterable[Met
             "metric": value.metric,
             "metric_version": value.metric_version,
             "caption_kind": value.caption_kind,
-            "value": value.value,
-            "not_applicable": value.not_applicable,
+            **_value_or_reason(value),
             "created_at": utcnow(),
         }
         for value in values
@@ -137,7 +145,7 @@ def metric_means(*, session: Session, edit_ids: Sequence[int]) -> list[MetricMea
             totals.setdefault(key, [])
             if value is None:
                 not_applicable[key] = not_applicable.get(key, 0) + 1
-            else:
+            elif math.isfinite(float(value)):  # old inf/NaN rows are left out of the mean
                 totals[key].append(float(value))
     return [
         MetricMean(

@@ -20,6 +20,7 @@ from db.queries.reports import (
 from flows.report import formatting as fmt
 from flows.report.metric_matrix import ConfigMetrics, config_matrices, metric_keys
 from flows.report.model import Report, Section, Table
+from flows.report.non_finite import drop_non_finite
 from flows.report.options import ReportOptions
 from flows.report.paired import choose_baseline, paired_section
 from flows.report.sweep import sweep_section
@@ -45,7 +46,9 @@ def add_metric_sections(
     header = get_run_header(session=session, run_id=run_id)
     statuses = config_statuses(session=session, run_id=run_id)
     labels = fmt.config_labels([(s.method_config_id, s.method, s.params) for s in statuses])
-    frame = edit_metric_frame(session=session, run_id=run_id)
+    frame, odd_values = drop_non_finite(edit_metric_frame(session=session, run_id=run_id))
+    if odd_values is not None:
+        report.missing.append(odd_values)
     done = done_edit_frame(session=session, run_id=run_id)
     if options.include_rows:
         report.frames["edit_metrics"] = frame
