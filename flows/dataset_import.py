@@ -82,6 +82,21 @@ def check_dataset_name(name: str) -> None:
         raise DatasetNameRejected(str(exc)) from None
 
 
+def _open_outer_transaction(session: Session) -> None:
+    """Make sure a real transaction is open before a savepoint.
+
+    pysqlite opens transactions lazily, before INSERT but not before SAVEPOINT; a SAVEPOINT
+    outside a transaction starts one that its RELEASE then commits, so every record would be
+    its own commit (slow, and batches would no longer be atomic). PostgreSQL needs nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def _database_reason(item: str, exc: SQLAlchemyError) -> str:
     """One line: the driver's message without SQLAlchemy's SQL and parameter dump."""
     original = getattr(exc, "orig", None) or exc
@@ -213,6 +228,7 @@ def import_records(
                 summary.rejected.append(validated)
                 logger.warning("rejected %s: %s", validated.external_id, validated.reason)
                 continue
+            _open_outer_transaction(session)
             try:
                 with session.begin_nested():
                     add_sample(
