@@ -38,3 +38,14 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def known_revision(url: str, revision: str) -> bool:
+    """Whether this code's migrations contain `revision` (a database stamped by newer code
+    holds one they do not)."""
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config(url)).get_revision(revision) is not None
+    except CommandError:
+        return False
