@@ -9,7 +9,7 @@ import pytest
 from handsoff_core.data.pie_bench_mask import PIE_BENCH_MASK_SHAPE, decode_pie_bench_mask
 
 
-def reference_mask_decode(encoded_mask, image_shape=(512, 512)):  # type: ignore[no-untyped-def]
+def reference_mask_decode(encoded_mask, image_shape=(512, 512)):
     """cure-lab/PnPInversion evaluation/evaluate.py `mask_decode`, copied literally."""
     length = image_shape[0] * image_shape[1]
     mask_array = np.zeros((length,))
