@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal
 from flows.runs import TINY_FAST_PARAMS
 
 if TYPE_CHECKING:
@@ -186,7 +186,9 @@ def register(groups: CommandGroups) -> None:
                 step(context)
             except Exception as error:
                 failures.append(name)
-                console.print(f"[red]demo step {name} failed:[/] {type(error).__name__}: {error}")
+                console.print(
+                    f"[red]demo step {name} failed:[/] {type(error).__name__}: {literal(error)}"
+                )
         seconds = time.perf_counter() - started
         if as_json:
             emit_json(
@@ -203,6 +205,6 @@ def register(groups: CommandGroups) -> None:
         else:
             console.print(f"demo finished in {seconds:.0f} s. Next:")
             for command in context.next_commands:
-                console.print(f"  {command}")
+                console.print(f"  {literal(command)}")
         if failures:
             fail(f"demo step(s) failed: {', '.join(failures)}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, emit_json, fail
+from flows.cli.common import console, emit_json, fail, literal
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -45,7 +45,7 @@ def register(groups: CommandGroups) -> None:
             return
         console.print(f"deployed on {PREFECT_API_URL.value()}:")
         for name in deployments:
-            console.print(f"  {name}")
+            console.print(f"  {literal(name)}")
         console.print(
             "on each GPU machine (same code at the same path, HANDSOFF_DATABASE_URL set), one "
             "worker per GPU:\n"

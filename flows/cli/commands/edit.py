@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -154,11 +154,13 @@ def register(groups: CommandGroups) -> None:
         if as_json:
             emit_json(payload)
             return
-        console.print(f"[bold]{config.method}[/] ({result.config_hash[:12]}) -> {out}")
+        console.print(
+            f"[bold]{literal(config.method)}[/] ({result.config_hash[:12]}) -> {literal(out)}"
+        )
         if result.before_captions:
-            console.print(f"  before: {result.before_captions}")
-            console.print(f"  after:  {result.after_captions}")
+            console.print(f"  before: {literal(result.before_captions)}")
+            console.print(f"  after:  {literal(result.after_captions)}")
         stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-        console.print(f"  timings: {stages}")
+        console.print(f"  timings: {literal(stages)}")
         for note in payload["notes"]:
-            console.print(f"  note: {note}")
+            console.print(f"  note: {literal(note)}")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -52,8 +52,8 @@ def register(groups: CommandGroups) -> None:
         else:
             for name, value in built.items():
                 state = str(value) if isinstance(value, Path) else f"[red]failed[/]: {value}"
-                console.print(f"{name:>18}  {state}")
-            console.print(f"tiny models ready in {seconds:.1f} s under {target}")
+                console.print(f"{literal(name):>18}  {literal(state)}")
+            console.print(f"tiny models ready in {seconds:.1f} s under {literal(target)}")
         if failed:
             raise typer.Exit(EXIT_SOME_MISSING)
 
@@ -99,9 +99,12 @@ def register(groups: CommandGroups) -> None:
         else:
             for status in statuses:
                 mark = "[green]present[/]" if status.present else "[red]missing[/]"
-                console.print(f"{status.role:>18}  {mark}  {status.reference}  ({status.detail})")
-            verdict = "all present" if not missing else f"missing: {', '.join(missing)}"
-            console.print(f"profile [bold]{name}[/]: {verdict}")
+                console.print(
+                    f"{literal(status.role):>18}  {mark}  {literal(status.reference)}  "
+                    f"({literal(status.detail)})"
+                )
+            verdict = "all present" if not missing else f"missing: {literal(', '.join(missing))}"
+            console.print(f"profile [bold]{literal(name)}[/]: {verdict}")
         if missing:
             raise typer.Exit(EXIT_SOME_MISSING)
 
@@ -135,4 +138,4 @@ def register(groups: CommandGroups) -> None:
             )
         else:
             for p in profiles:
-                console.print(f"[bold]{p.name}[/]: {p.description}")
+                console.print(f"[bold]{literal(p.name)}[/]: {literal(p.description)}")

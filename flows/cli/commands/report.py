@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, fail, get_settings, row_id
+from flows.cli.common import console, fail, get_settings, literal, row_id
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -99,7 +99,7 @@ def render(report: object, format: str, out: Path | None) -> str:
     if out is not None:
         written = write_report_files(report, out, figures=figures)
         figure_files = {key: str(out / "figures" / f"{key}.png") for key in figures}
-        console.print(f"wrote {len(written)} files to {out}")
+        console.print(f"wrote {len(written)} files to {literal(out)}")
     if format == "markdown":
         return render_markdown(report, figure_files=figure_files)
     if format == "csv":

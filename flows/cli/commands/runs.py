@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, emit_json, get_settings
+from flows.cli.common import console, emit_json, get_settings, literal
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -51,11 +51,11 @@ def register(groups: CommandGroups) -> None:
             counts = run.counts
             table.add_row(
                 str(run.id),
-                run.dataset,
-                run.status,
-                run.profile,
-                run.setting,
-                ", ".join(dict.fromkeys(run.methods)),
+                literal(run.dataset),
+                literal(run.status),
+                literal(run.profile),
+                literal(run.setting),
+                literal(", ".join(dict.fromkeys(run.methods))),
                 str(counts.get("done", "-")),
                 str(counts.get("failed", "-")),
                 str(counts.get("skipped", "-")),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -184,8 +184,11 @@ def register(groups: CommandGroups) -> None:
         for row in payload["values"]:
             shown = "n/a" if row["value"] is None else f"{row['value']:.4f}"
             table.add_row(
-                row["metric"], row["caption_kind"], shown, row["not_applicable"] or row["version"]
+                literal(row["metric"]),
+                literal(row["caption_kind"]),
+                shown,
+                literal(row["not_applicable"] or row["version"]),
             )
         console.print(table)
         for note in notes:
-            console.print(f"[yellow]note:[/] {note}")
+            console.print(f"[yellow]note:[/] {literal(note)}")
