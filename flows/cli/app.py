@@ -19,6 +19,7 @@ import typer
 from flows.cli import commands
 from flows.cli.common import console, get_settings, literal
 from flows.cli.errors import explain
+from flows.cli.watchdog import start_watchdog
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def _where() -> str:
 def main(argv: list[str] | None = None) -> None:
     """The error boundary: known failures become one line and a distinct exit code
     (flows/cli/errors.py); anything else, and everything under --debug, a traceback."""
+    if argv is None:  # the process's entry point: its helpers must not outlive it
+        start_watchdog()
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
     if "--debug" in args:
