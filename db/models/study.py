@@ -31,6 +31,14 @@ class Study(Base):
     question: Mapped[str] = mapped_column(
         Text, default="Is this an acceptable edit for the instruction?"
     )
+    # Guidelines shown to annotators before the first item and from every item (markdown).
+    guidelines: Mapped[str | None] = mapped_column(Text)
+    # Drawn with `secrets` at creation and kept server-side only: the source of every
+    # annotator's order and sides. NULL for studies made with an explicit `--seed`
+    # (predictable to whoever knows the seed) and for studies made before it existed.
+    blinding_secret: Mapped[str | None] = mapped_column(String(64))
+    # A closed study accepts no more answers.
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -108,6 +116,28 @@ class Judgment(Base):
     annotator_id: Mapped[int] = mapped_column(ForeignKey("annotator.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(ForeignKey("study_item.id", ondelete="CASCADE"))
     option_id: Mapped[int] = mapped_column(ForeignKey("study_option.id", ondelete="CASCADE"))
-    acceptable: Mapped[bool] = mapped_column(Boolean)
+    # The verdict (db.queries.study.Verdict): True acceptable, False not acceptable, NULL
+    # "can't judge" (a row exists only once answered), never counted as unacceptable.
+    acceptable: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)  # optional, with cant_judge only
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JudgmentEvent(Base):
+    """Append-only: every change of an annotator's answers, with when it was made. Written
+    by the answer queries (judgment, preference, submit, reopen); never updated."""
+
+    __tablename__ = "judgment_event"
+    __table_args__ = (Index("ix_judgment_event_annotator_item", "annotator_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("annotator.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("study_item.id", ondelete="CASCADE"))
+    # The option judged (a verdict), or NULL for item-level events.
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("study_option.id", ondelete="CASCADE"))
+    # verdict / preference / submit / reopen
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,11 +4,13 @@ The study queries are split by concern:
 - `study_create`: choose items where both methods have an edit, add gold items, assign;
 - `study_annotators`: annotators, their tokens and personal orders, revocation;
 - `study_answers`: what an annotator's page loads and writes (blind by construction);
+- `study_history`: the annotator's answer history (append-only events), reopening, guidelines;
 - `study_admin`: progress, gold accuracy, time per item, agreement, CSV export.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from typing import Literal
@@ -17,6 +19,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Study
+
+
+class Verdict(enum.StrEnum):
+    """An annotator's answer about one edit. "Can't judge" is an answer (the item counts as
+    answered) but never a vote: it is reported separately, not as unacceptable."""
+
+    ACCEPTABLE = "acceptable"
+    NOT_ACCEPTABLE = "not_acceptable"
+    CANT_JUDGE = "cant_judge"
+
+    @property
+    def acceptable(self) -> bool | None:
+        """The verdict as stored in `judgment.acceptable`: None for can't judge."""
+        if self is Verdict.CANT_JUDGE:
+            return None
+        return self is Verdict.ACCEPTABLE
+
+    @classmethod
+    def stored(cls, acceptable: bool | None) -> Verdict:
+        """The verdict of a stored judgment row (NULL `acceptable`: can't judge)."""
+        if acceptable is None:
+            return cls.CANT_JUDGE
+        return cls.ACCEPTABLE if acceptable else cls.NOT_ACCEPTABLE
+
+
+# The longest can't-judge reason stored (characters).
+MAX_REASON_CHARS = 500
+
 
 # Gold options: the unedited source shown as an edit must be judged unacceptable; the
 # dataset's ground-truth target must be judged acceptable.

@@ -36,6 +36,7 @@ class NewAnnotator:
 class AccessProblem(enum.StrEnum):
     UNKNOWN = "unknown"  # no annotator has this token
     REVOKED = "revoked"
+    STUDY_CLOSED = "study_closed"  # the study accepts no more answers
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ def authenticate(*, session: Session, token: str) -> AnnotatorAccess | AccessPro
         return AccessProblem.UNKNOWN
     if annotator.revoked_at is not None:
         return AccessProblem.REVOKED
+    if session.scalar(select(Study.closed_at).where(Study.id == annotator.study_id)) is not None:
+        return AccessProblem.STUDY_CLOSED
     return AnnotatorAccess(
         annotator_id=annotator.id, study_id=annotator.study_id, name=annotator.name
     )
