@@ -1,153 +1,41 @@
 """The annotator's page: one item at a time, in the annotator's own random order.
 
-Shows the input image, the instruction and two edits under the neutral labels A and B; asks
+Shows the instruction, the input image and two edits under the neutral labels A and B; asks
 per edit "Is this an acceptable edit for the instruction?" and "Which is better?". Every
-click is stored at once (so a refresh resumes exactly), Submit closes the item, Undo reopens
-the last submitted one. Keyboard: 1/2 edit A yes/no, 3/4 edit B yes/no, A/B/T/X preference,
-Enter submit, U undo.
+click is stored at once (so a refresh resumes exactly), Submit closes the item (or says
+what is still missing), Undo reopens the last submitted one. The parts live in
+`annotation_app.annotator`; this script only decides which page the link leads to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import NoReturn
 
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from annotation_app import resources
-from annotation_app.blind_images import (
-    ImageUnavailable,
-    blind_item_images,
-    prefetch_next_item,
+from annotation_app.annotator.access import KEY, problem_page, refuse, skipped
+from annotation_app.annotator.answers import on_skip_unavailable
+from annotation_app.annotator.guidelines import show_guidelines
+from annotation_app.annotator.history import show_history
+from annotation_app.annotator.item import show_item, undo_button
+from annotation_app.annotator.navigation import (
+    Screen,
+    current_screen,
+    go_to,
+    guidelines_seen,
+    screen_button,
 )
+from annotation_app.blind_images import ImageUnavailable, blind_item_images, prefetch_next_item
 from db.engine import session_scope
-from db.queries.study_annotators import AccessProblem, AnnotatorAccess, authenticate
+from db.queries.study_annotators import AnnotatorAccess, authenticate
 from db.queries.study_answers import (
     ItemImageMissing,
     ItemView,
     NothingToShow,
-    SubmitOutcome,
     load_next_item,
     mark_shown,
-    record_judgment,
-    record_preference,
-    submit_item,
-    undo_last,
 )
-
-KEY = "annotate_"  # prefix of this page's session-state keys
-ACCEPTABILITY_KEYS = {"A": ("1", "2"), "B": ("3", "4")}  # (yes, no) shortcut per side
-PREFERENCES = (("A", "A is better", "A"), ("B", "B is better", "B"), ("tie", "Tie", "T"),
-               ("both_bad", "Both bad", "X"))  # fmt: skip
-MARKDOWN_SPECIALS = "\\`*_{}[]()#+-.!|<>~$"
-
-
-def escape_markdown(text: str) -> str:
-    return "".join(f"\\{char}" if char in MARKDOWN_SPECIALS else char for char in text)
-
-
-def problem_page(title: str, explanation: str) -> NoReturn:
-    """A clear page for anything that stops annotation: no trace, nothing written."""
-    st.title(title)
-    st.info(explanation)
-    st.stop()
-
-
-def skipped() -> set[int]:
-    """Positions found unavailable in this browser session (never written anywhere)."""
-    return st.session_state.setdefault(f"{KEY}unavailable", set())
-
-
-@contextmanager
-def annotator_session(token: str) -> Iterator[tuple[Session, AnnotatorAccess | None]]:
-    """One transaction: who holds `token` (None if nobody may use it), and the session."""
-    with session_scope(resources.engine()) as session:
-        access = authenticate(session=session, token=token)
-        yield session, access if isinstance(access, AnnotatorAccess) else None
-
-
-ALREADY_SUBMITTED = (
-    "That item was already submitted (perhaps in another tab). Here is your next one."
-)
-
-
-def notify(message: str) -> None:
-    st.session_state[f"{KEY}notice"] = message
-
-
-# --- callbacks: run before the page is redrawn; each names the item it was drawn for ---
-
-
-def on_judgment(token: str, position: int, side: str, acceptable: bool) -> None:
-    with annotator_session(token) as (session, access):
-        if access is None:
-            return
-        stored = record_judgment(
-            session=session,
-            annotator_id=access.annotator_id,
-            position=position,
-            side=side,
-            acceptable=acceptable,
-        )
-    if not stored:
-        notify(ALREADY_SUBMITTED)
-
-
-def on_preference(token: str, position: int, preference: str) -> None:
-    with annotator_session(token) as (session, access):
-        if access is None:
-            return
-        stored = record_preference(
-            session=session,
-            annotator_id=access.annotator_id,
-            position=position,
-            preference=preference,
-        )
-    if not stored:
-        notify(ALREADY_SUBMITTED)
-
-
-def on_submit(token: str, position: int) -> None:
-    with annotator_session(token) as (session, access):
-        if access is None:
-            return
-        outcome = submit_item(session=session, annotator_id=access.annotator_id, position=position)
-    if outcome is SubmitOutcome.INCOMPLETE:
-        notify("Please answer both questions about each edit and which is better, then submit.")
-
-
-def on_undo(token: str, current_position: int | None) -> None:
-    with annotator_session(token) as (session, access):
-        if access is None:
-            return
-        reopened = undo_last(
-            session=session,
-            annotator_id=access.annotator_id,
-            current_position=current_position,
-            skip_positions=skipped(),
-        )
-    if reopened is not None:
-        notify(f"Item {reopened + 1} is open again: change your answers and submit.")
-
-
-def on_skip_unavailable(position: int) -> None:
-    skipped().add(position)
-
-
-# --- the page ---
-
-
-def undo_button(token: str, current_position: int | None, enabled: bool) -> None:
-    st.button(
-        "Undo last answer",
-        key=f"{KEY}undo",
-        shortcut="U",
-        disabled=not enabled,
-        on_click=on_undo,
-        args=(token, current_position),
-    )
 
 
 def show_end(token: str, end: NothingToShow) -> None:
@@ -169,6 +57,7 @@ def show_end(token: str, end: NothingToShow) -> None:
             "administrator; your answers so far are saved."
         )
     undo_button(token, None, end.can_undo)
+    screen_button(Screen.HISTORY, "Your submitted items", "H")
 
 
 def show_unavailable(number: int, total: int, position: int) -> NoReturn:
@@ -184,71 +73,6 @@ def show_unavailable(number: int, total: int, position: int) -> NoReturn:
         args=(position,),
     )
     st.stop()
-
-
-def show_item(token: str, view: ItemView, images: tuple[bytes, bytes, bytes]) -> None:
-    source, *edits = images
-    st.progress(view.completed / view.total, text=f"{view.number} of {view.total}")
-    st.markdown(f"**Instruction:** {escape_markdown(view.instruction)}")
-    # One row: the input and both edits at the same size, so the whole item fits a screen.
-    input_column, *edit_columns = st.columns(3)
-    with input_column:
-        st.image(
-            source, caption="Input image", alt="Input image", width="stretch", output_format="PNG"
-        )
-    for column, side, edit in zip(edit_columns, view.sides, edits, strict=True):
-        with column:
-            st.image(
-                edit,
-                caption=f"Edit {side.label}",
-                alt=f"Edit {side.label}",
-                width="stretch",
-                output_format="PNG",
-            )
-            st.markdown(f"Is edit **{side.label}** an acceptable edit for the instruction?")
-            yes_key, no_key = ACCEPTABILITY_KEYS[side.label]
-            yes, no = st.columns(2)
-            for where, value, label, shortcut in (
-                (yes, True, "Acceptable", yes_key),
-                (no, False, "Not acceptable", no_key),
-            ):
-                where.button(
-                    label,
-                    key=f"{KEY}{view.position}_{side.label}_{'yes' if value else 'no'}",
-                    shortcut=shortcut,
-                    type="primary" if side.acceptable is value else "secondary",
-                    on_click=on_judgment,
-                    args=(token, view.position, side.label, value),
-                    width="stretch",
-                )
-    st.markdown("**Which is better?**")
-    for where, (preference, label, shortcut) in zip(st.columns(4), PREFERENCES, strict=True):
-        where.button(
-            label,
-            key=f"{KEY}{view.position}_pref_{preference}",
-            shortcut=shortcut,
-            type="primary" if view.preference == preference else "secondary",
-            on_click=on_preference,
-            args=(token, view.position, preference),
-            width="stretch",
-        )
-    submit, undo = st.columns(2)
-    with submit:
-        st.button(
-            "Submit",
-            key=f"{KEY}{view.position}_submit",
-            shortcut="Enter",
-            type="primary",
-            disabled=not view.answered,
-            on_click=on_submit,
-            args=(token, view.position),
-        )
-    with undo:
-        undo_button(token, view.position, view.can_undo)
-    st.caption(
-        "Keys: 1 / 2 edit A acceptable / not, 3 / 4 edit B acceptable / not, "
-        "A, B, T (tie), X (both bad), Enter submit, U undo."
-    )
 
 
 def main() -> None:
@@ -270,19 +94,28 @@ def main() -> None:
             )
     except ItemImageMissing as missing:
         show_unavailable(missing.position + 1, missing.total, missing.position)
-    if access is AccessProblem.UNKNOWN:
-        problem_page(
-            "This link is not valid",
-            "Check that you opened the whole link you were sent, or ask the study "
-            "administrator for a new one.",
-        )
-    if access is AccessProblem.REVOKED:
-        problem_page(
-            "This link has been withdrawn",
-            "The study administrator has closed this link. Please contact them if you think "
-            "this is a mistake.",
-        )
-    assert isinstance(access, AnnotatorAccess) and view is not None
+    if not isinstance(access, AnnotatorAccess):
+        refuse(access)
+    assert view is not None
+    screen = current_screen()
+    if (
+        screen is Screen.ITEM
+        and isinstance(view, ItemView)
+        and view.guidelines_available
+        and not guidelines_seen()
+        and view.completed == 0
+        and not view.started
+    ):
+        go_to(screen := Screen.GUIDELINES)  # a study's guidelines come first
+        first_visit = True
+    else:
+        first_visit = False
+    if screen is Screen.GUIDELINES:
+        show_guidelines(token, first=first_visit)
+        return
+    if screen is Screen.HISTORY:
+        show_history(token)
+        return
     if notice := st.session_state.pop(f"{KEY}notice", None):
         st.info(notice)
     if isinstance(view, NothingToShow):

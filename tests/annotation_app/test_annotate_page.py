@@ -79,8 +79,10 @@ def test_the_first_item_shows_source_instruction_two_edits_and_progress(
     captions = [image.caption for element in app.main if type(element).__name__ == "Image"
                 for image in element.proto.imgs]  # fmt: skip
     assert captions == ["Input image", "Edit A", "Edit B"]
-    assert any("make object" in m.value for m in app.markdown)
-    assert button(app, "_submit").disabled  # type: ignore[attr-defined]
+    # The instruction is the page's heading now (the most prominent text).
+    assert any("make object" in h.value for h in app.header)
+    # Submit is always enabled: an incomplete submit says what is missing.
+    assert not button(app, "_submit").disabled  # type: ignore[attr-defined]
     assert button(app, "undo").disabled  # type: ignore[attr-defined]
     assert written(study_app.engine) == (0, 1)  # the item's clock started
 
@@ -91,7 +93,8 @@ def test_every_answer_has_a_keyboard_shortcut(study_app: StudyApp) -> None:
     assert shortcuts == {
         "A_yes": "1", "A_no": "2", "B_yes": "3", "B_no": "4",
         "pref_A": "a", "pref_B": "b", "pref_tie": "t", "pref_both_bad": "x",
-        "submit": "enter", "undo": "u",
+        "submit": "enter", "undo": "u", "flicker": "f",
+        "A_cant": "5", "B_cant": "6", "guidelines": "g", "history": "h",
     }  # fmt: skip
 
 
@@ -224,3 +227,61 @@ def test_the_next_items_images_are_prepared_while_the_annotator_looks(
     answer_current(app)
     assert progress(app) == "2 of 4"
     assert fetched == [0, 1, 2]  # item 2 came from the cache; item 3 prepared
+
+
+def test_an_incomplete_submit_names_what_is_missing_and_closes_nothing(
+    study_app: StudyApp,
+) -> None:
+    app = study_app.open(study_app.tokens["alice"])
+    click(app, "_submit")
+    message = app.info[0].value
+    assert "is edit A acceptable?" in message and "is edit B acceptable?" in message
+    assert "which is better?" in message
+    click(app, "_B_no")
+    click(app, "_submit")
+    message = app.info[0].value
+    assert "is edit A acceptable?" in message and "which is better?" in message
+    assert "edit B" not in message  # answered, so not named
+    assert progress(app) == "1 of 4"
+    click(app, "_A_yes")
+    click(app, "_pref_tie")
+    click(app, "_submit")
+    assert progress(app) == "2 of 4" and not app.info
+
+
+def test_selected_verdicts_carry_distinct_marks(study_app: StudyApp) -> None:
+    app = study_app.open(study_app.tokens["alice"])
+    click(app, "_A_yes")
+    click(app, "_B_no")
+    a_yes, b_no = button(app, "_A_yes"), button(app, "_B_no")
+    assert a_yes.label.startswith("✓") and b_no.label.startswith("✗")  # type: ignore[attr-defined]
+    assert (a_yes.proto.type, b_no.proto.type) == ("primary", "primary")  # type: ignore[attr-defined]
+    assert button(app, "_A_no").proto.type == "secondary"  # type: ignore[attr-defined]
+
+
+def test_the_instruction_is_the_page_heading(study_app: StudyApp) -> None:
+    app = study_app.open(study_app.tokens["alice"])
+    headers = [h.value for h in app.header]
+    assert len(headers) == 1 and "make object" in headers[0]
+    assert not app.title and not app.subheader
+
+
+def test_flicker_shows_the_input_in_the_edits_places_and_back(
+    study_app: StudyApp, media_urls: Any = None
+) -> None:
+    app = study_app.open(study_app.tokens["alice"])
+
+    def images() -> list[tuple[str, str]]:
+        return [(image.caption, image.url) for element in app.main
+                if type(element).__name__ == "Image" for image in element.proto.imgs]  # fmt: skip
+
+    normal = images()
+    click(app, "_flicker")
+    flickered = images()
+    assert [caption for caption, _ in flickered] == [
+        "Input image", "Input image (in place of edit A)", "Input image (in place of edit B)"
+    ]  # fmt: skip
+    assert len({url for _, url in flickered}) == 1  # the very input image, three times
+    click(app, "_flicker")
+    assert images() == normal
+    assert written(study_app.engine)[0] == 0  # looking writes no answer

@@ -1,9 +1,13 @@
 """A real browser against a real `streamlit run`: headless Chromium (Debian's package) driven
 by Selenium opens an annotator link, answers an item with the keyboard only, and the
-judgments are found in the database. The DOM is also scanned for method and gold markers."""
+judgments are found in the database. The DOM is also scanned for method and gold markers.
+A second test reads the layout: at 1280x800 (and 1400x1000, 1920x1080) every control of an
+item lies inside the viewport, and screenshots are kept as test artifacts
+(HANDSOFF_TEST_ARTIFACTS, default tests/artifacts/)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from db.engine import make_engine, session_scope
-from db.models import Annotator, Assignment, Judgment, StudyOption
+from db.models import Annotator, Assignment, Judgment, Study, StudyOption
+from db.queries.study import Verdict
 from db.queries.study_create import create_study
 from flows.study import app_command
 from tests.study.world import METHODS, World, build_world
@@ -48,8 +53,18 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+GUIDELINES = "## Pilot guidelines\n\nJudge the **colour** the instruction asks for."
+
+
 @pytest.fixture
-def served_study(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, str, Engine, World]]:
+def guidelines() -> str | None:
+    return None
+
+
+@pytest.fixture
+def served_study(
+    tmp_path: Path, sqlite_template: Path, guidelines: str | None
+) -> Iterator[tuple[str, str, Engine, World]]:
     """(app URL, alice's token, engine, world) with `streamlit run` serving the app."""
     path = tmp_path / "browser.db"
     shutil.copyfile(sqlite_template, path)
@@ -60,6 +75,8 @@ def served_study(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, s
         created = create_study(
             session=session, run_id=world.run_id, methods=METHODS, annotators=["alice"], gold=1
         )
+        if guidelines is not None:
+            session.execute(update(Study).values(guidelines=guidelines))
     port = free_port()
     env = {
         **os.environ,
@@ -195,3 +212,186 @@ def test_an_annotator_answers_an_item_with_the_keyboard(
     leaks += [word for word in world.forbidden_strings if word.lower() in text]
     assert not leaks, f"the page contains {leaks}"
     assert browser.current_url.split("?", 1)[1] == f"token={token}"
+
+
+ARTIFACTS = Path(os.environ.get("HANDSOFF_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts"))
+# Every control of an item, as CSS selectors; each must match and lie inside the viewport.
+ITEM_CONTROLS = {
+    "instruction": ".st-key-annotate_instruction h2",
+    "input": "img[alt='Input image']",
+    "edit A": "img[alt='Edit A']",
+    "edit B": "img[alt='Edit B']",
+    **{
+        f"{side} {verdict}": f"[class*='st-key-annotate_'][class*='_{side}_{verdict}'] button"
+        for side in "AB"
+        for verdict in ("yes", "no", "cant")
+    },
+    **{
+        f"preference {kind}": f"[class*='st-key-annotate_'][class*='_pref_{kind}'] button"
+        for kind in ("A", "B", "tie", "both_bad")
+    },
+    "submit": "[class*='st-key-annotate_'][class*='_submit'] button",
+}
+OUTSIDE = """
+const [selector, width, height] = arguments;
+const found = [...document.querySelectorAll(selector)].filter(e => e.offsetParent !== null);
+if (found.length !== 1) return `matches ${found.length} visible elements`;
+const r = found[0].getBoundingClientRect();
+if (r.width < 8 || r.height < 8) return `is only ${r.width}x${r.height}`;
+if (r.left < 0 || r.top < 0 || r.right > width || r.bottom > height)
+    return `lies at ${Math.round(r.left)},${Math.round(r.top)}-` +
+           `${Math.round(r.right)},${Math.round(r.bottom)}`;
+return "";
+"""
+
+
+def set_viewport(browser: Any, width: int, height: int) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
+def controls_outside(browser: Any, width: int, height: int) -> dict[str, str]:
+    problems = {}
+    for name, selector in ITEM_CONTROLS.items():
+        problem = browser.execute_script(OUTSIDE, selector, width, height)
+        if problem:
+            problems[name] = problem
+    return problems
+
+
+def image_height(browser: Any) -> float:
+    return float(
+        browser.execute_script(
+            "return document.querySelector(\"img[alt='Edit A']\").getBoundingClientRect().height"
+        )
+    )
+
+
+def page_scrolls(browser: Any) -> bool:
+    return bool(
+        browser.execute_script(
+            "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+            "return m.scrollHeight > m.clientHeight + 1 || "
+            "document.documentElement.scrollHeight > window.innerHeight + 1;"
+        )
+    )
+
+
+def body_text(browser: Any) -> str:
+    from selenium.webdriver.common.by import By
+
+    return str(browser.find_element(By.TAG_NAME, "body").text)
+
+
+def verdicts_of(engine: Engine, position: int) -> dict[str, tuple[str, str | None]]:
+    """{side: (verdict, reason)} of alice's item at `position`."""
+    with session_scope(engine) as session:
+        assignment = session.execute(
+            select(Assignment)
+            .join(Annotator, Annotator.id == Assignment.annotator_id)
+            .where(Annotator.name == "alice", Assignment.position == position)
+        ).scalar_one()
+        rows = session.execute(
+            select(StudyOption.position, Judgment.acceptable, Judgment.reason)
+            .join(Judgment, Judgment.option_id == StudyOption.id)
+            .where(Judgment.item_id == assignment.item_id)
+        ).all()
+    return {"AB"[p ^ int(assignment.swap_sides)]: (str(Verdict.stored(a)), r) for p, a, r in rows}
+
+
+@pytest.mark.parametrize("guidelines", [GUIDELINES])
+def test_an_item_fits_the_screen_and_every_screen_works_in_a_real_browser(
+    served_study: tuple[str, str, Engine, World], browser: Any
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, token, engine, _ = served_study
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    set_viewport(browser, 1280, 800)
+    browser.get(f"{base}/?token={token}")
+
+    # The guidelines come first; the study's own text is rendered as markdown.
+    wait_for(lambda: "Pilot guidelines" in body_text(browser), 60, "the guidelines page")
+    assert browser.find_elements(By.XPATH, "//strong[text()='colour']")
+    browser.save_screenshot(str(ARTIFACTS / "guidelines-1280x800.png"))
+    browser.find_element(By.XPATH, "//button[.//p[text()='Start']]").click()
+    wait_for(lambda: "1 of 4" in body_text(browser), 30, "item 1")
+    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "img[src*='/media/']")) == 3,
+             30, "three images")  # fmt: skip
+    assert not browser.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav']")
+
+    sizes = {}
+    for width, height in ((1280, 800), (1400, 1000), (1920, 1080)):
+        set_viewport(browser, width, height)
+        with contextlib.suppress(AssertionError):  # the layout settles after a resize
+            wait_for(lambda w=width, h=height: not controls_outside(browser, w, h), 10, "")
+        browser.save_screenshot(str(ARTIFACTS / f"item-{width}x{height}.png"))
+        problems = controls_outside(browser, width, height)
+        assert not problems, f"at {width}x{height}: {problems}"
+        assert not page_scrolls(browser), f"the item scrolls at {width}x{height}"
+        sizes[width] = image_height(browser)
+    # Images take the room there is: at least 300 px on a laptop, larger on a big screen.
+    assert sizes[1280] >= 300 and sizes[1920] > sizes[1280], sizes
+    set_viewport(browser, 1280, 800)
+
+    def press(key: str) -> None:
+        ActionChains(browser).send_keys(key).perform()
+
+    def press_until(key: str, condition: Callable[[], Any], what: str) -> None:
+        for _ in range(3):  # see test_an_annotator_answers_an_item_with_the_keyboard
+            press(key)
+            try:
+                wait_for(condition, 10, what)
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"pressing {key!r} three times never gave {what}")
+
+    # An incomplete submit says what is missing, and closes nothing.
+    press_until(Keys.ENTER, lambda: "Still to answer" in body_text(browser), "missing answers")
+    assert "is edit A acceptable?" in body_text(browser)
+    browser.save_screenshot(str(ARTIFACTS / "item-incomplete-1280x800.png"))
+    # Can't judge by keyboard, with a reason typed into its field.
+    press_until(
+        "5", lambda: verdicts_of(engine, 0).get("A", ("",))[0] == "cant_judge", "A can't judge"
+    )
+    field = wait_for(
+        lambda: browser.find_element(By.CSS_SELECTOR, "[class*='_A_reason'] input"),
+        10,
+        "reason field",
+    )
+    field.send_keys("two cars in the input", Keys.ENTER)
+    wait_for(lambda: verdicts_of(engine, 0)["A"] == ("cant_judge", "two cars in the input"),
+             10, "reason stored")  # fmt: skip
+    assert not controls_outside(browser, 1280, 800)  # the reason field leaves room
+    browser.save_screenshot(str(ARTIFACTS / "item-cant-judge-1280x800.png"))
+    # Leave the text field, so keys are shortcuts again.
+    browser.find_element(By.CSS_SELECTOR, ".st-key-annotate_instruction h2").click()
+    press_until("4", lambda: verdicts_of(engine, 0).get("B", ("",))[0] == "not_acceptable",
+                "B judged")  # fmt: skip
+    press_until("x", lambda: judgments_of_first_item(engine)[1] == "both_bad", "preference")
+    press_until(Keys.ENTER, lambda: "2 of 4" in body_text(browser), "item 2")
+    assert judgments_of_first_item(engine)[2]
+
+    # The flicker key shows the input in the edits' places and back.
+    press_until("f", lambda: browser.find_elements(
+        By.CSS_SELECTOR, "img[alt='Input image (in place of edit A)']"), "flicker")  # fmt: skip
+    press_until("f", lambda: browser.find_elements(By.CSS_SELECTOR, "img[alt='Edit A']"),
+                "edits back")  # fmt: skip
+
+    # History: reopen the first item from it.
+    browser.find_element(By.XPATH, "//button[.//p[text()='History']]").click()
+    wait_for(lambda: "Your submitted items" in body_text(browser), 30, "history")
+    assert "? can't judge" in body_text(browser)
+    browser.save_screenshot(str(ARTIFACTS / "history-1280x800.png"))
+    browser.find_element(By.XPATH, "//button[.//p[text()='Reopen']]").click()
+    wait_for(lambda: "1 of 4" in body_text(browser), 30, "item 1 reopened")
+    assert "Item 1 is open again" in body_text(browser)
+    assert not judgments_of_first_item(engine)[2]
+    # And the guidelines again, from the item.
+    browser.find_element(By.XPATH, "//button[.//p[text()='Guidelines']]").click()
+    wait_for(lambda: "Pilot guidelines" in body_text(browser), 30, "guidelines again")
