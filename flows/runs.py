@@ -27,7 +27,7 @@ from handsoff_core.methods.registry import METHOD_NAMES, default_config
 
 ORACLES: tuple[str, ...] = ("identity", "ground-truth")
 SETTINGS: tuple[str, ...] = ("single-turn", "multi-turn")
-# The edit-weight parameter a `--weights` sweep varies (Hands-off's w, METHOD.md s1.3).
+# The edit-weight parameter a `--weights` sweep varies (Hands-off's w, docs/method.md s1.3).
 WEIGHT_PARAM = "weight"
 
 # Fast settings for the `tiny` profile on a small CPU (`handsoff demo`, `handsoff bench

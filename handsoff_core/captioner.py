@@ -1,4 +1,4 @@
-"""Before-edit captions with BLIP (METHOD.md s1, step 1).
+"""Before-edit captions with BLIP (docs/method.md s1, step 1).
 
 As the Hands-off authors do, each image is resized to 512x512 with LANCZOS before BLIP's own
 processor (which resizes again, to 384 px for BLIP base). diffusers' pix2pix-zero example

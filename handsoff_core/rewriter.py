@@ -1,4 +1,4 @@
-"""After-edit captions from an instruction-tuned LLM (METHOD.md s1, step 2).
+"""After-edit captions from an instruction-tuned LLM (docs/method.md s1, step 2).
 
 The prompt is a versioned template (handsoff_core/prompts) filled with the instruction and
 the number of captions per side, followed by the before caption. The model answers

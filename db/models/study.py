@@ -1,4 +1,4 @@
-"""A blind acceptability study (METHOD.md s5).
+"""A blind acceptability study (docs/method.md s5).
 
 An item shows one source image, its instruction and two options (edits) side by side. An
 option is either a method's edit or, on gold items, a known-answer image (the unedited

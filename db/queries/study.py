@@ -1,4 +1,4 @@
-"""Shared vocabulary of the blind study (METHOD.md s5): errors, tokens, answer values.
+"""Shared vocabulary of the blind study (docs/method.md s5): errors, tokens, answer values.
 
 The study queries are split by concern:
 - `study_create`: choose items where both methods have an edit, add gold items, assign;

@@ -1,4 +1,4 @@
-"""The edit-weight sweep (METHOD.md s1, ablations): a method's configs that differ in exactly
+"""The edit-weight sweep (docs/method.md s1, ablations): a method's configs that differ in exactly
 one numeric parameter, as a table and a figure of every metric against that parameter.
 
 Nothing here assumes the parameter's name: it is found as the one parameter in which the

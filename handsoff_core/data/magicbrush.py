@@ -1,6 +1,6 @@
 """Reader of the MagicBrush test/dev release layout (a folder or the zip itself).
 
-Layout (MagicBrush authors' release; METHOD.md s3):
+Layout (MagicBrush authors' release; docs/method.md s3):
     edit_sessions.json        {img_id: [{input, mask, output, instruction}, ...]}  turn order
     global_descriptions.json  {img_id: {file name: caption}}  input and every output
     local_descriptions.json   {img_id: {output file name: caption}}  the edited region

@@ -1,4 +1,4 @@
-"""Text embeddings and the edit direction (METHOD.md s1, step 3).
+"""Text embeddings and the edit direction (docs/method.md s1, step 3).
 
 Captions are encoded with the diffusion model's own CLIP text encoder, padded (and truncated)
 to the tokenizer's 77 tokens, and the last hidden state is kept: per-token embeddings

@@ -1,4 +1,4 @@
-"""DDIM inversion with pix2pix-zero's optional noise regularisation (METHOD.md s1, step 4).
+"""DDIM inversion with pix2pix-zero's optional noise regularisation (docs/method.md s1, step 4).
 
 The image is encoded by the VAE (a sample of its latent distribution, times the VAE's
 `scaling_factor`), then run up the DDIM schedule with `DDIMInverseScheduler`, conditioned on

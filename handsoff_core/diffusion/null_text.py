@@ -1,4 +1,4 @@
-"""Null-text inversion (Mokady et al. 2023), the paper's named future work (METHOD.md s1).
+"""Null-text inversion (Mokady et al. 2023), the paper's named future work (docs/method.md s1).
 
 DDIM inversion with the conditional embedding (scale 1) gives a pivot trajectory z_0..z_T.
 Going down from z_T, at each step i the unconditional embedding is optimised with Adam

@@ -1,4 +1,4 @@
-"""pix2pix-zero re-diffusion from inverted latents (METHOD.md s1, step 5).
+"""pix2pix-zero re-diffusion from inverted latents (docs/method.md s1, step 5).
 
 Two DDIM passes from the inverted latent, with classifier-free guidance (the before caption's
 embedding as the negative prompt):

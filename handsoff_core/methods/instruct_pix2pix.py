@@ -1,4 +1,4 @@
-"""The InstructPix2Pix baselines (METHOD.md s2): `instruct-pix2pix` and `magicbrush`.
+"""The InstructPix2Pix baselines (docs/method.md s2): `instruct-pix2pix` and `magicbrush`.
 
 Both run diffusers' StableDiffusionInstructPix2PixPipeline with the checkpoint's own
 scheduler (Euler ancestral for timbrooks/instruct-pix2pix, the original CLI's sampler):
@@ -59,7 +59,7 @@ class InstructPix2PixMethod:
         if method not in _ROLES:
             raise ConfigError(f"InstructPix2PixMethod does not implement {method!r}")
         return {
-            "num_inference_steps": 100,  # METHOD.md s2 (the evaluation setting)
+            "num_inference_steps": 100,  # docs/method.md s2 (the evaluation setting)
             "guidance_scale": 7.5,  # text guidance
             "image_guidance_scale": 1.5,  # image guidance
             "resolution": 512,  # px; longer side in aspect-fit mode

@@ -3,7 +3,7 @@
 MagicBrush's five (`evaluation/image_eval.py`): L1, L2, CLIP-I, DINO, CLIP-T (against the
 global and the local gold caption); preservation outside the edit mask (L1, PSNR, SSIM); and
 caption quality of the rewriter (BLEU, embedding cosine). Every value carries a version that
-changes with its definition or model. See METHOD.md s4 and each module's docstring.
+changes with its definition or model. See docs/method.md s4 and each module's docstring.
 
     from handsoff_core.metrics import EditToScore, MetricModels, score_edits
     models = MetricModels.from_profile(profile, device="cuda")
