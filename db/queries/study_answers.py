@@ -15,8 +15,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
 from db.models import Assignment, Image, Judgment, Sample, Study, StudyItem, StudyOption
@@ -133,52 +133,19 @@ def load_next_item(
     """The first open item of the annotator's order (skipping `skip_positions`, the items
     this page already found unavailable), with the answers given so far. Writes nothing.
 
-    Two queries (round trips dominate on a busy server): the item with the progress counts
-    and its source image's size; its options with this annotator's answers and whether
-    their images are present."""
-    mine = Assignment.annotator_id == annotator_id
-    total = select(func.count(Assignment.id)).where(mine).scalar_subquery()
-    completed = select(func.count(Assignment.completed_at)).where(mine).scalar_subquery()
-    source_stored = func.coalesce(func.length(Image.data), 0) > 0
-    has_guidelines = func.coalesce(func.length(Study.guidelines), 0) > 0
-    query = (
-        select(Assignment, Sample.instruction, Sample.source_image)
-        .add_columns(Image.width, Image.height, source_stored)
-        .add_columns(total, completed, has_guidelines)
-        .join(StudyItem, StudyItem.id == Assignment.item_id)
-        .join(Study, Study.id == StudyItem.study_id)
-        .join(Sample, Sample.id == StudyItem.sample_id)
-        .outerjoin(Image, Image.sha256 == Sample.source_image)
-        .where(mine, Assignment.completed_at.is_(None))
-    )
-    if skip_positions:
-        query = query.where(Assignment.position.not_in(list(skip_positions)))
-    row = session.execute(query.order_by(Assignment.position).limit(1)).first()
-    if row is None:
+    One query, one row per option (round trips dominate on a busy server): the item with
+    the progress counts, its source image's size, its options with this annotator's
+    answers and whether their images are present. A second query, for the counts, only
+    when no item is left."""
+    rows = session.execute(_next_item_query(annotator_id, skip_positions)).all()
+    if not rows:
         assigned, done = progress(session=session, annotator_id=annotator_id)
         return NothingToShow(total=assigned, completed=done, can_undo=done > 0)
-    assignment, instruction, source_sha, width, height, has_source, assigned, done, guides = row
-
-    options = session.execute(
-        select(
-            StudyOption.id,
-            StudyOption.position,
-            func.coalesce(func.length(Image.data), 0) > 0,
-            Judgment.id.is_not(None).label("answered"),
-            Judgment.acceptable,
-            Judgment.reason,
-        )
-        .outerjoin(Image, Image.sha256 == StudyOption.image_sha256)
-        .outerjoin(
-            Judgment,
-            and_(Judgment.option_id == StudyOption.id, Judgment.annotator_id == annotator_id),
-        )
-        .where(StudyOption.item_id == assignment.item_id)
-        .order_by(StudyOption.position)
-    ).all()
-    if not has_source or len(options) != 2 or not all(option[2] for option in options):
-        raise ItemImageMissing(assignment.position, int(assigned))
-    shown = _options_in_side_order(list(options), assignment.swap_sides)
+    item = rows[0]
+    options = [row for row in rows if row.option_id is not None]
+    if not item.source_stored or len(options) != 2 or not all(o.option_stored for o in options):
+        raise ItemImageMissing(item.position, int(item.total))
+    shown = _options_in_side_order(options, item.swap_sides)
     sides = tuple(
         SideView(
             label=label,
@@ -188,47 +155,103 @@ def load_next_item(
         for label, option in zip(SIDE_LABELS, shown, strict=True)
     )
     return ItemView(
-        position=assignment.position,
-        total=int(assigned),
-        completed=int(done),
-        instruction=instruction,
-        source_size=(int(width), int(height)),
+        position=item.position,
+        total=int(item.total),
+        completed=int(item.completed),
+        instruction=item.instruction,
+        source_size=(int(item.width), int(item.height)),
         sides=(sides[0], sides[1]),
-        preference=_preference_answer(assignment, [option.id for option in shown]),
-        can_undo=int(done) > 0,
-        started=assignment.shown_at is not None,
+        preference=_preference_answer(
+            item.preference_kind, item.preferred_option_id, [o.option_id for o in shown]
+        ),
+        can_undo=int(item.completed) > 0,
+        started=item.shown_at is not None,
         images_key=hashlib.sha256(
-            f"{assignment.id}/{assignment.item_id}/{assignment.swap_sides}/{source_sha}".encode()
+            f"{item.assignment_id}/{item.item_id}/{item.swap_sides}/{item.source_image}".encode()
         ).hexdigest()[:32],
-        guidelines_available=bool(guides),
+        guidelines_available=bool(item.has_guidelines),
+    )
+
+
+def _next_item_query(
+    annotator_id: int, skip_positions: Collection[int]
+) -> Select[*tuple[Any, ...]]:
+    mine = Assignment.annotator_id == annotator_id
+    open_items = aliased(Assignment)
+    first_open = (
+        select(open_items.id)
+        .where(open_items.annotator_id == annotator_id, open_items.completed_at.is_(None))
+        .order_by(open_items.position)
+        .limit(1)
+    )
+    if skip_positions:
+        first_open = first_open.where(open_items.position.not_in(list(skip_positions)))
+    total = select(func.count(Assignment.id)).where(mine).scalar_subquery()
+    completed = select(func.count(Assignment.completed_at)).where(mine).scalar_subquery()
+    source, option_image = aliased(Image), aliased(Image)
+    return (
+        select(
+            Assignment.id.label("assignment_id"),
+            Assignment.item_id,
+            Assignment.position,
+            Assignment.swap_sides,
+            Assignment.shown_at,
+            Assignment.preference_kind,
+            Assignment.preferred_option_id,
+            Sample.instruction,
+            Sample.source_image,
+            source.width,
+            source.height,
+            (func.coalesce(func.length(source.data), 0) > 0).label("source_stored"),
+            total.label("total"),
+            completed.label("completed"),
+            (func.coalesce(func.length(Study.guidelines), 0) > 0).label("has_guidelines"),
+            StudyOption.id.label("option_id"),
+            (func.coalesce(func.length(option_image.data), 0) > 0).label("option_stored"),
+            Judgment.id.is_not(None).label("answered"),
+            Judgment.acceptable,
+            Judgment.reason,
+        )
+        .join(StudyItem, StudyItem.id == Assignment.item_id)
+        .join(Study, Study.id == StudyItem.study_id)
+        .join(Sample, Sample.id == StudyItem.sample_id)
+        .outerjoin(source, source.sha256 == Sample.source_image)
+        .outerjoin(StudyOption, StudyOption.item_id == Assignment.item_id)
+        .outerjoin(option_image, option_image.sha256 == StudyOption.image_sha256)
+        .outerjoin(
+            Judgment,
+            and_(Judgment.option_id == StudyOption.id, Judgment.annotator_id == annotator_id),
+        )
+        .where(Assignment.id == first_open.scalar_subquery())
+        .order_by(StudyOption.position)
     )
 
 
 def item_images(
     *, session: Session, annotator_id: int, position: int
 ) -> tuple[bytes, bytes, bytes]:
-    """The PNG bytes of (source, side A, side B) of the annotator's item at `position`."""
+    """The PNG bytes of (source, side A, side B) of the annotator's item at `position`, in
+    one query."""
+    source, first, second = aliased(Image), aliased(Image), aliased(Image)
+    option_0, option_1 = aliased(StudyOption), aliased(StudyOption)
     row = session.execute(
-        select(Assignment.item_id, Assignment.swap_sides, Sample.source_image)
+        select(Assignment.swap_sides, source.data, first.data, second.data)
         .join(StudyItem, StudyItem.id == Assignment.item_id)
         .join(Sample, Sample.id == StudyItem.sample_id)
+        .outerjoin(source, source.sha256 == Sample.source_image)
+        .outerjoin(option_0, and_(option_0.item_id == Assignment.item_id, option_0.position == 0))
+        .outerjoin(first, first.sha256 == option_0.image_sha256)
+        .outerjoin(option_1, and_(option_1.item_id == Assignment.item_id, option_1.position == 1))
+        .outerjoin(second, second.sha256 == option_1.image_sha256)
         .where(Assignment.annotator_id == annotator_id, Assignment.position == position)
     ).first()
     if row is None:
         raise StudyError(f"annotator {annotator_id} has no item at position {position}")
-    item_id, swap_sides, source_sha = row
-    by_position = dict(
-        session.execute(
-            select(StudyOption.position, Image.data)
-            .join(Image, Image.sha256 == StudyOption.image_sha256)
-            .where(StudyOption.item_id == item_id)
-        ).all()
-    )
-    source = session.scalar(select(Image.data).where(Image.sha256 == source_sha))
-    a, b = (1, 0) if swap_sides else (0, 1)
-    if not source or not by_position.get(a) or not by_position.get(b):
+    swap_sides, source_png, png_0, png_1 = row
+    a, b = (png_1, png_0) if swap_sides else (png_0, png_1)
+    if not source_png or not a or not b:
         raise ItemImageMissing(position, progress(session=session, annotator_id=annotator_id)[0])
-    return source, by_position[a], by_position[b]
+    return source_png, a, b
 
 
 def progress(*, session: Session, annotator_id: int) -> tuple[int, int]:
@@ -260,11 +283,13 @@ def _options_in_side_order(options: list[Any], swap_sides: bool) -> list[Any]:
     return list(reversed(options)) if swap_sides else list(options)
 
 
-def _preference_answer(assignment: Assignment, option_ids_in_side_order: list[int]) -> str | None:
-    if assignment.preference_kind is None:
+def _preference_answer(
+    kind: str | None, preferred_option_id: int | None, option_ids_in_side_order: list[int]
+) -> str | None:
+    if kind is None:
         return None
-    if assignment.preference_kind == PREFERENCE_OPTION:
-        if assignment.preferred_option_id not in option_ids_in_side_order:
+    if kind == PREFERENCE_OPTION:
+        if preferred_option_id not in option_ids_in_side_order:
             return None
-        return SIDE_LABELS[option_ids_in_side_order.index(int(assignment.preferred_option_id))]
-    return assignment.preference_kind
+        return SIDE_LABELS[option_ids_in_side_order.index(int(preferred_option_id))]
+    return kind

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 
 from db.engine import session_scope
-from db.models import Assignment, Judgment, StudyOption
+from db.image_store import sha256_hex
+from db.models import Assignment, Image, Judgment, Sample, StudyItem, StudyOption
+from db.queries.study import StudyError
 from db.queries.study_annotators import AnnotatorAccess, authenticate
 from db.queries.study_answers import (
+    ItemImageMissing,
     ItemView,
     NothingToShow,
     SubmitOutcome,
+    item_images,
     load_next_item,
     mark_shown,
     record_judgment,
@@ -227,3 +234,96 @@ def test_undo_banks_the_time_of_the_item_being_left(engine: Engine, alice: Annot
             select(Assignment.shown_at, Assignment.seconds_spent).where(Assignment.position == 1)
         ).one()
     assert shown is None and spent is not None and spent >= 0.05
+
+
+@contextmanager
+def statements_counted(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement sent through `engine` inside the block."""
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_next_item_and_its_images_take_one_round_trip_each(
+    engine: Engine, alice: Annotating
+) -> None:
+    alice.answer(0)
+    alice.judge(1, "A", False)
+    with session_scope(engine) as session:
+        session.execute(select(1))  # the connection is checked out and the transaction open
+        with statements_counted(engine) as sent:
+            view = load_next_item(session=session, annotator_id=alice.annotator_id)
+        assert isinstance(view, ItemView) and len(sent) == 1
+        assert view.sides[0].acceptable is False and view.completed == 1
+        with statements_counted(engine) as sent:
+            skipping = load_next_item(
+                session=session, annotator_id=alice.annotator_id, skip_positions={1, 2}
+            )
+        assert isinstance(skipping, ItemView) and skipping.position == 3 and len(sent) == 1
+        with statements_counted(engine) as sent:
+            item_images(session=session, annotator_id=alice.annotator_id, position=1)
+        assert len(sent) == 1
+
+
+def stored_images(engine: Engine, annotator_id: int, position: int) -> tuple[bytes, ...]:
+    """(source, side A, side B) read the long way, from the assignment's own sides."""
+    with session_scope(engine) as session:
+        item_id, swap, source = session.execute(
+            select(Assignment.item_id, Assignment.swap_sides, Sample.source_image)
+            .join(StudyItem, StudyItem.id == Assignment.item_id)
+            .join(Sample, Sample.id == StudyItem.sample_id)
+            .where(Assignment.annotator_id == annotator_id, Assignment.position == position)
+        ).one()
+        options = session.scalars(
+            select(StudyOption.image_sha256)
+            .where(StudyOption.item_id == item_id)
+            .order_by(StudyOption.position)
+        ).all()
+        shown = list(reversed(options)) if swap else list(options)
+        data = {sha: session.get(Image, sha).data for sha in {source, *shown}}  # type: ignore[union-attr]
+    return data[source], data[shown[0]], data[shown[1]]
+
+
+def test_item_images_show_each_side_as_assigned_and_name_a_missing_one(
+    engine: Engine, alice: Annotating
+) -> None:
+    with session_scope(engine) as session:  # both side orders occur
+        session.execute(update(Assignment).values(swap_sides=Assignment.position % 2 == 1))
+        positions = session.scalars(
+            select(Assignment.position).where(Assignment.annotator_id == alice.annotator_id)
+        ).all()
+    for position in positions:
+        with session_scope(engine) as session:
+            fetched = item_images(
+                session=session, annotator_id=alice.annotator_id, position=position
+            )
+        assert fetched == stored_images(engine, alice.annotator_id, position)
+        assert len(set(fetched)) >= 2  # a gold item may show the source as an edit
+    source, side_a, _ = stored_images(engine, alice.annotator_id, 2)
+    with session_scope(engine) as session:
+        session.execute(update(Image).where(Image.sha256 == sha256_hex(side_a)).values(data=b""))
+    alice.answer(0)
+    alice.answer(1)  # the item at position 2 is the next one shown
+    with session_scope(engine) as session, pytest.raises(ItemImageMissing) as missing:
+        load_next_item(session=session, annotator_id=alice.annotator_id)
+    assert (missing.value.position, missing.value.total) == (2, 6)
+    with session_scope(engine) as session, pytest.raises(ItemImageMissing) as missing:
+        item_images(session=session, annotator_id=alice.annotator_id, position=2)
+    assert "item 3 of 6" in str(missing.value)
+    with session_scope(engine) as session:
+        skipped = load_next_item(
+            session=session, annotator_id=alice.annotator_id, skip_positions={2}
+        )
+        assert isinstance(skipped, ItemView) and skipped.position == 3
+        session.execute(update(Image).where(Image.sha256 == sha256_hex(source)).values(data=b""))
+    with session_scope(engine) as session, pytest.raises(ItemImageMissing):
+        item_images(session=session, annotator_id=alice.annotator_id, position=2)
+    with session_scope(engine) as session, pytest.raises(StudyError, match="no item at"):
+        item_images(session=session, annotator_id=alice.annotator_id, position=99)
