@@ -1,4 +1,5 @@
-"""Annotators: tokens (stored hashed), personal random orders, revocation, sign-in by token."""
+"""Annotators: tokens (stored hashed, reissued on request), personal random orders,
+revocation, closing a study, sign-in by token."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from db.queries.study import (
     new_token,
     token_hash,
 )
+from db.queries.study_blinding import annotator_rng
 
 MAX_NAME_CHARS = 200
 
@@ -44,12 +46,6 @@ class AnnotatorAccess:
     annotator_id: int
     study_id: int
     name: str
-
-
-def personal_rng(*, seed: int, name: str) -> random.Random:
-    """The random source of one annotator's order and sides: reproducible from the study
-    seed, different for every annotator."""
-    return random.Random(f"{seed}/{name}")
 
 
 def check_annotator_name(name: str) -> str:
@@ -79,7 +75,8 @@ def create_annotator(*, session: Session, study_id: int, name: str) -> tuple[Ann
 def assign_items(
     *, session: Session, annotator_id: int, item_ids: Sequence[int], rng: random.Random
 ) -> int:
-    """Give the annotator `item_ids` in their own random order, each with random sides."""
+    """Give the annotator `item_ids` in their own random order, each with random sides
+    (drawn per assignment, whatever order the methods were named in)."""
     order = list(item_ids)
     rng.shuffle(order)
     session.add_all(
@@ -109,7 +106,7 @@ def add_annotator(
     if items is not None and items < 0:
         raise StudyError(f"--items must be at least 0, got {items}")
     annotator, token = create_annotator(session=session, study_id=found.id, name=name)
-    rng = personal_rng(seed=found.seed, name=annotator.name)
+    rng = annotator_rng(study=found, annotator=annotator)
     regular = _regular_items_by_coverage(session=session, study=found, rng=rng)
     if items is None:
         below_overlap = [item_id for item_id, covered in regular if covered < found.overlap]
@@ -165,17 +162,53 @@ def _average_load(session: Session, study_id: int) -> int:
     return max(1, math.ceil(float(mean))) if mean else 1
 
 
+def _annotator_named(session: Session, study: Study, name: str) -> Annotator:
+    annotator = session.scalar(
+        select(Annotator).where(Annotator.study_id == study.id, Annotator.name == name.strip())
+    )
+    if annotator is None:
+        raise AnnotatorNotFound(f"study {study.name!r} has no annotator named {name!r}")
+    return annotator
+
+
 def revoke_annotator(*, session: Session, study: int | str, name: str) -> bool:
     """Withdraw an annotator's link; their answers stay. False if already revoked."""
     found = get_study(session=session, study=study)
-    annotator = session.scalar(
-        select(Annotator).where(Annotator.study_id == found.id, Annotator.name == name.strip())
-    )
-    if annotator is None:
-        raise AnnotatorNotFound(f"study {found.name!r} has no annotator named {name!r}")
+    annotator = _annotator_named(session, found, name)
     if annotator.revoked_at is not None:
         return False
     annotator.revoked_at = utcnow()
+    session.flush()
+    return True
+
+
+def reissue_token(*, session: Session, study: int | str, name: str) -> NewAnnotator:
+    """A new token for the same annotator (a lost link cannot be recovered: only hashes
+    are stored). The old token stops working at once; assignments and answers stay."""
+    found = get_study(session=session, study=study)
+    annotator = _annotator_named(session, found, name)
+    if annotator.revoked_at is not None:
+        # A revoked annotator's answers are not counted; a new link must not undo that.
+        raise StudyError(
+            f"annotator {annotator.name!r} of study {found.name!r} is revoked: "
+            "add a new annotator instead"
+        )
+    token = new_token()
+    annotator.token_hash = token_hash(token)
+    session.flush()
+    assigned = session.scalar(
+        select(func.count(Assignment.id)).where(Assignment.annotator_id == annotator.id)
+    )
+    return NewAnnotator(name=annotator.name, token=token, assigned=int(assigned or 0))
+
+
+def close_study(*, session: Session, study: int | str) -> bool:
+    """Stop accepting answers (every link then shows the closed page; answers stay).
+    False if it was closed already."""
+    found = get_study(session=session, study=study)
+    if found.closed_at is not None:
+        return False
+    found.closed_at = utcnow()
     session.flush()
     return True
 

@@ -4,6 +4,9 @@ An evaluation run names a dataset, method configurations, a seed and a setting. 
 items are the run's samples on which *both* chosen configurations have a successful edit
 with that seed and setting (edits are shared between runs that ask for the same thing, so
 they are matched on those keys, not on the run that happened to make them).
+
+Every random choice comes from `db.queries.study_blinding`: a per-study secret by default,
+the seed when one is given.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from db.queries.study_annotators import (
     assign_items,
     check_annotator_name,
     create_annotator,
-    personal_rng,
 )
+from db.queries.study_blinding import annotator_rng, new_blinding_secret, selection_rng
+from db.queries.study_guidelines import check_guidelines
 
 EDIT_DONE = "done"
 # A config-hash prefix shorter than this is too easy to mistype into a different config.
@@ -48,6 +52,9 @@ class CreatedStudy:
     items: int  # regular items
     gold_items: int
     overlap: int
+    # The explicit seed (the study is predictable to whoever knows it), or None: the
+    # blinding comes from the study's secret.
+    seed: int | None
     annotators: tuple[NewAnnotator, ...]
 
 
@@ -134,13 +141,17 @@ def create_study(
     overlap: int = 1,
     annotators: Sequence[str] = (),
     gold: int = 0,
-    seed: int = 0,
+    seed: int | None = None,
+    guidelines: str | None = None,
 ) -> CreatedStudy:
     """Create a study comparing two of a run's method configs.
 
-    Every regular item goes to `overlap` annotators (balanced round robin over a seeded
+    Every regular item goes to `overlap` annotators (balanced round robin over a random
     shuffle); every gold item goes to every annotator, since gold accuracy is per annotator.
-    Each annotator gets their own random order and random sides per item.
+    Each annotator gets their own random order and random sides per item. Without `seed`
+    the randomness comes from a new secret kept only in the database (`study.seed` is then
+    0 and means nothing); with it, from the seed, and the study is predictable to whoever
+    knows it.
     """
     # 1. check inputs
     run = session.get(Run, run_id)
@@ -160,8 +171,11 @@ def create_study(
         raise StudyError(f"overlap {overlap} needs at least {overlap} annotators, got {len(names)}")
     if gold < 0 or (items is not None and items < 1):
         raise StudyError("--items must be at least 1 and --gold at least 0")
+    if guidelines is not None:
+        check_guidelines(guidelines)
     configs = resolve_methods(session=session, run=run, specs=methods)
-    rng = random.Random(seed)
+    secret = new_blinding_secret() if seed is None else None
+    rng = selection_rng(secret=secret, seed=seed or 0)
 
     # 2. choose the regular items
     pairs = paired_edits(session=session, run=run, configs=configs)
@@ -191,7 +205,9 @@ def create_study(
         run_id=run_id,
         method_config_ids=[config.id for config in configs],
         overlap=overlap,
-        seed=seed,
+        seed=seed or 0,
+        blinding_secret=secret,
+        guidelines=guidelines,
     )
     session.add(study)
     session.flush()
@@ -215,6 +231,7 @@ def create_study(
         items=len(regular_ids),
         gold_items=len(gold_ids),
         overlap=overlap,
+        seed=seed,
         annotators=tuple(new_annotators),
     )
 
@@ -329,7 +346,7 @@ def _assign_annotators(
             session=session,
             annotator_id=annotator.id,
             item_ids=[*item_ids, *gold_ids],
-            rng=personal_rng(seed=study.seed, name=annotator.name),
+            rng=annotator_rng(study=study, annotator=annotator),
         )
         created.append(NewAnnotator(name=annotator.name, token=token, assigned=assigned))
     return created
