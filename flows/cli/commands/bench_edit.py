@@ -53,27 +53,14 @@ def _synchronize(device: Any) -> None:
         torch.cuda.synchronize()
 
 
-def _reference_edit(sd: Any, request: Any, result: Any, params: dict[str, Any]) -> Any:
+def _reference_edit(
+    pipeline: Any, sd: Any, request: Any, result: Any, params: dict[str, Any]
+) -> Any:
     """pix2pix-zero's pipeline on one item with our captions: (seconds, image in [0, 1])."""
     import torch
-    from diffusers import DDIMInverseScheduler, DDIMScheduler, StableDiffusionPix2PixZeroPipeline
 
     from handsoff_core.diffusion.direction import encode_prompts, mean_embedding
 
-    pipeline: Any = StableDiffusionPix2PixZeroPipeline(
-        vae=sd.vae,
-        text_encoder=sd.text_encoder,
-        tokenizer=sd.tokenizer,
-        unet=sd.unet,
-        scheduler=DDIMScheduler.from_config(sd.scheduler.config),
-        feature_extractor=None,
-        safety_checker=None,
-        inverse_scheduler=DDIMInverseScheduler.from_config(sd.scheduler.config),
-        caption_generator=None,
-        caption_processor=None,
-        requires_safety_checker=False,
-    )
-    pipeline.set_progress_bar_config(disable=True)
     source_caption = result.before_captions[0]
     before_side = result.before_captions[1:] or [source_caption]
     dtype = sd.unet.dtype
@@ -107,14 +94,6 @@ def _reference_edit(sd: Any, request: Any, result: Any, params: dict[str, Any]) 
     return time.perf_counter() - started, output.images[0]
 
 
-def _restore_unet(sd: Any) -> None:
-    """Undo the pipeline's `prepare_unet` (custom processors, gradients on attention)."""
-    from diffusers.models.attention_processor import AttnProcessor2_0
-
-    sd.unet.set_attn_processor(AttnProcessor2_0())
-    sd.unet.requires_grad_(False)
-
-
 def register(groups: CommandGroups) -> None:
     @groups.bench.command("edit")
     def bench_edit(
@@ -145,6 +124,8 @@ def register(groups: CommandGroups) -> None:
         """Per-stage seconds and edits/s of Hands-off, against diffusers' pix2pix-zero."""
         import numpy as np
         import torch
+
+        from handsoff_core.diffusion.reference import pix2pix_zero_reference
 
         if threads:
             torch.set_num_threads(threads)
@@ -200,12 +181,14 @@ def register(groups: CommandGroups) -> None:
         # 2. diffusers' pix2pix-zero on the same inputs.
         if reference:
             times, differences = [], []
-            for request, result in zip(requests, results, strict=True):
-                seconds, image = _reference_edit(sd, request, result, dict(config.params))
-                ours = np.asarray(result.image, dtype=np.float32) / 255.0
-                differences.append(np.abs(np.round(image * 255) / 255 - ours))
-                times.append(seconds)
-            _restore_unet(sd)
+            with pix2pix_zero_reference(sd) as pipeline:
+                for request, result in zip(requests, results, strict=True):
+                    seconds, image = _reference_edit(
+                        pipeline, sd, request, result, dict(config.params)
+                    )
+                    ours = np.asarray(result.image, dtype=np.float32) / 255.0
+                    differences.append(np.abs(np.round(image * 255) / 255 - ours))
+                    times.append(seconds)
             reference_seconds = sum(times) / len(times)
             difference = np.stack(differences)
             report["reference"] = {
