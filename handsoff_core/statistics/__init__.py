@@ -4,7 +4,8 @@
 - `proportions`: acceptability rates with Wilson score intervals, via statsmodels;
 - `paired`: McNemar's test on per-item majority votes, via statsmodels (exact when the
   discordant pairs are few);
-- `agreement`: Fleiss' kappa (statsmodels) and Krippendorff's alpha (`krippendorff`).
+- `agreement`: Fleiss' kappa (statsmodels) and Krippendorff's alpha (`krippendorff`), and
+  `agreement_summary`: both with bootstrap intervals over units, for report and admin page.
 
 Every function either returns a finite number or raises `InsufficientData` saying why the
 number does not exist (no values, one rater, every judgment identical ...): reports print
@@ -13,6 +14,10 @@ that reason instead of a silent zero.
 
 from handsoff_core.statistics.agreement import (
     Agreement,
+    AgreementSummary,
+    Coefficient,
+    RatingTable,
+    agreement_summary,
     fleiss_kappa_from_counts,
     krippendorff_alpha_from_counts,
 )
@@ -33,10 +38,14 @@ from handsoff_core.statistics.proportions import Proportion, wilson_interval
 __all__ = [
     "DISCORDANT_EXACT_BELOW",
     "Agreement",
+    "AgreementSummary",
+    "Coefficient",
     "InsufficientData",
     "McNemarResult",
     "MeanEstimate",
     "Proportion",
+    "RatingTable",
+    "agreement_summary",
     "bootstrap_mean",
     "bootstrap_means",
     "fleiss_kappa_from_counts",
