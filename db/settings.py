@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The admin credential that the demo uses; refused everywhere else.
 DEMO_ADMIN_PASSWORD = "handsoff-demo"
+# Shorter admin passwords are refused outside the demo: the page exports unblinded answers.
+MIN_ADMIN_PASSWORD_CHARS = 12
 
 
 def default_home() -> Path:
@@ -45,6 +47,14 @@ class Settings(BaseSettings):
     )
     environment: Literal["development", "demo", "production"] = "development"
     admin_password: SecretStr = SecretStr(DEMO_ADMIN_PASSWORD)
+    # Failed admin sign-ins: each one doubles the wait before the next attempt (from the
+    # base, up to the cap); `admin_lockout_failures` failures within the window lock the
+    # sign-in for `admin_lockout_seconds`, even for the right password.
+    admin_backoff_base_seconds: float = Field(default=1.0, ge=0)
+    admin_backoff_max_seconds: float = Field(default=60.0, ge=0)
+    admin_lockout_failures: int = Field(default=10, gt=0)
+    admin_lockout_window_seconds: float = Field(default=900.0, gt=0)
+    admin_lockout_seconds: float = Field(default=900.0, ge=0)
     app_host: str = "127.0.0.1"
     app_port: int = 8501
     app_base_url: str | None = Field(
@@ -74,6 +84,20 @@ class Settings(BaseSettings):
 
     def admin_password_is_default(self) -> bool:
         return self.admin_password.get_secret_value() == DEMO_ADMIN_PASSWORD
+
+    def admin_password_problem(self) -> str | None:
+        """Why the admin page must stay disabled (None: the password may be used). The demo
+        accepts any password, its default included."""
+        if self.environment == "demo":
+            return None
+        password = self.admin_password.get_secret_value()
+        if not password:
+            return "HANDSOFF_ADMIN_PASSWORD is empty"
+        if password == DEMO_ADMIN_PASSWORD:
+            return "HANDSOFF_ADMIN_PASSWORD is the demo default"
+        if len(password) < MIN_ADMIN_PASSWORD_CHARS:
+            return f"HANDSOFF_ADMIN_PASSWORD is shorter than {MIN_ADMIN_PASSWORD_CHARS} characters"
+        return None
 
     def redacted_url(self) -> str:
         """The database URL with any password hidden, safe to print or log."""

@@ -50,7 +50,8 @@ def annotator_flag_data(*, session: Session, study_id: int) -> list[AnnotatorFla
             Assignment.seconds_spent.is_not(None),
         )
     ).all():
-        data[annotator_id].seconds_per_item.append(float(seconds))
+        if seconds is not None:  # filtered above; the column is nullable
+            data[annotator_id].seconds_per_item.append(float(seconds))
     verdicts = session.execute(
         select(
             Judgment.annotator_id,

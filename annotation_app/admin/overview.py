@@ -1,0 +1,109 @@
+"""The study overview: progress per annotator, gold accuracy, time per item, acceptability
+and agreement so far, and the unblinded CSV export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annotation_app import resources
+from annotation_app.admin.sign_in import KEY
+from db.engine import session_scope
+from db.queries.study_admin import (
+    acceptability_so_far,
+    agreement_so_far,
+    annotator_stats,
+    judgments_csv,
+)
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} s"
+
+
+def show_progress(study_id: int) -> None:
+    with session_scope(resources.engine()) as session:
+        annotators = annotator_stats(session=session, study_id=study_id)
+    st.subheader("Progress per annotator")
+    if not annotators:
+        st.info("No annotators yet: `handsoff study add-annotator --study ID --name NAME`.")
+        return
+    st.dataframe(
+        [
+            {
+                "annotator": a.name,
+                "status": "revoked" if a.revoked else "active",
+                "done": f"{a.completed} of {a.assigned}",
+                "progress": percent(a.completed / a.assigned if a.assigned else None),
+                "gold accuracy": percent(a.gold_accuracy),
+                "gold judged": a.gold_judgments,
+                "median time per item": seconds(a.median_seconds),
+                "mean time per item": seconds(a.mean_seconds),
+                "last submitted": (
+                    a.last_submitted_at.strftime("%Y-%m-%d %H:%M UTC")
+                    if a.last_submitted_at
+                    else "–"
+                ),
+            }
+            for a in annotators
+        ],
+        hide_index=True,
+    )
+
+
+def show_acceptability(study_id: int) -> None:
+    with session_scope(resources.engine()) as session:
+        methods = acceptability_so_far(session=session, study_id=study_id)
+    st.subheader("Acceptability so far (submitted items, gold excluded)")
+    st.dataframe(
+        [
+            {
+                "method": m.method,
+                "judgments": m.judgments,
+                "acceptable": m.acceptable,
+                "rate": percent(m.rate),
+            }
+            for m in methods
+        ],
+        hide_index=True,
+    )
+
+
+def show_agreement(study_id: int) -> None:
+    with session_scope(resources.engine()) as session:
+        agreement = agreement_so_far(session=session, study_id=study_id)
+    st.subheader("Agreement so far")
+    st.caption(
+        f"{agreement.units} edits rated by two or more annotators, {agreement.ratings} ratings"
+    )
+    kappa, alpha = st.columns(2)
+    kappa.metric(
+        "Fleiss' kappa",
+        "–" if agreement.fleiss_kappa is None else f"{agreement.fleiss_kappa:.3f}",
+    )
+    alpha.metric(
+        "Krippendorff's alpha (nominal)",
+        "–" if agreement.krippendorff_alpha is None else f"{agreement.krippendorff_alpha:.3f}",
+    )
+
+
+def export_button(study_id: int) -> None:
+    with session_scope(resources.engine()) as session:
+        export = judgments_csv(session=session, study_id=study_id)
+    st.download_button(
+        "Export judgments (CSV)",
+        data=export,
+        file_name=f"study-{study_id}-judgments.csv",
+        mime="text/csv",
+        key=f"{KEY}export",
+    )
+
+
+def show_overview(study_id: int) -> None:
+    show_progress(study_id)
+    show_acceptability(study_id)
+    show_agreement(study_id)
+    export_button(study_id)
