@@ -1,5 +1,5 @@
-"""The report views (created by migration 0002; documented in docs/sql.md) as SQLAlchemy
-selectables for report queries.
+"""The report views (created by migration 0002, the study views redefined by 0003;
+documented in docs/sql.md) as SQLAlchemy selectables for report queries.
 
 They are lightweight `table()` constructs, not ORM tables: they stay out of
 `Base.metadata`, so Alembic's autogenerate never tries to create or drop them, and the
@@ -107,8 +107,12 @@ judgments = _view(
     "config_hash",
     "gold_role",
     "expected_acceptable",
+    "verdict",
     "acceptable",
+    "reason",
     "gold_correct",
+    "counted",
+    "submitted_at",
     "seconds_spent",
     "created_at",
     "updated_at",
@@ -129,6 +133,7 @@ item_acceptability = _view(
     "expected_acceptable",
     "n_judgments",
     "n_acceptable",
+    "n_cant_judge",
     "acceptable_share",
     "majority_acceptable",
 )
@@ -140,6 +145,7 @@ method_acceptability = _view(
     "method",
     "n_judgments",
     "n_acceptable",
+    "n_cant_judge",
     "acceptability_rate",
     "n_items",
     "n_items_majority_acceptable",
@@ -173,6 +179,7 @@ annotator_quality = _view(
     "n_assigned",
     "n_completed",
     "n_judgments",
+    "n_cant_judge",
     "n_gold_judgments",
     "n_gold_correct",
     "gold_accuracy",

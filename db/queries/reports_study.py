@@ -1,4 +1,5 @@
-"""Report queries over a blind study, read through the report views (db/views.py)."""
+"""Report queries over a blind study, read through the report views (db/views.py): every
+count is of counted answers (db/queries/study_counted.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db import views
-from db.models import Annotator, Assignment, Judgment, MethodConfig, Study, StudyItem
+from db.models import Annotator, MethodConfig, Study, StudyItem
 from db.queries.reports import fetch_frame
 from db.queries.study import StudyNotFound
+from db.queries.study_counted import answer_totals
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,9 @@ class StudyHeader:
     items: int
     gold_items: int
     annotators: int
-    judgments: int
+    judgments: int  # counted verdicts (acceptable or not)
+    cant_judge: int  # counted can't-judge answers
+    not_counted: int  # stored answers that do not count (open, reopened, revoked)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class AnnotatorQuality:
     revoked: bool
     assigned: int
     completed: int
-    judgments: int
+    judgments: int  # verdicts on submitted items
+    cant_judge: int  # can't-judge answers on submitted items
     gold_judgments: int
     gold_correct: int
     gold_accuracy: float | None
@@ -66,12 +71,7 @@ def get_study_header(*, session: Session, study_id: int) -> StudyHeader:
     annotators = session.scalar(
         select(func.count()).select_from(Annotator).where(Annotator.study_id == study_id)
     )
-    judgments = session.scalar(
-        select(func.count())
-        .select_from(Judgment)
-        .join(StudyItem, StudyItem.id == Judgment.item_id)
-        .where(StudyItem.study_id == study_id)
-    )
+    totals = answer_totals(session=session, study_id=study_id)
     return StudyHeader(
         id=study.id,
         name=study.name,
@@ -82,7 +82,9 @@ def get_study_header(*, session: Session, study_id: int) -> StudyHeader:
         items=int(item_counts.get(False, 0)),
         gold_items=int(item_counts.get(True, 0)),
         annotators=int(annotators or 0),
-        judgments=int(judgments or 0),
+        judgments=totals.verdicts,
+        cant_judge=totals.cant_judge,
+        not_counted=totals.not_counted,
     )
 
 
@@ -96,13 +98,14 @@ ITEM_COLUMNS = [
     "gold_role",
     "n_judgments",
     "n_acceptable",
+    "n_cant_judge",
     "majority_acceptable",
 ]
 
 
 def item_acceptability_frame(*, session: Session, study_id: int) -> pd.DataFrame:
-    """Per item and option: judgments, acceptable ones, majority vote (view
-    `v_item_acceptability`); gold options have no method config."""
+    """Per item and option: counted verdicts, acceptable ones, can't-judge answers, majority
+    vote (view `v_item_acceptability`); gold options have no method config."""
     view = views.item_acceptability
     statement = (
         select(*(view.c[name] for name in ITEM_COLUMNS))
@@ -111,7 +114,7 @@ def item_acceptability_frame(*, session: Session, study_id: int) -> pd.DataFrame
     )
     frame = fetch_frame(session, statement, ITEM_COLUMNS)
     frame["is_gold"] = frame["is_gold"].astype(bool)
-    for column in ("n_judgments", "n_acceptable"):
+    for column in ("n_judgments", "n_acceptable", "n_cant_judge"):
         frame[column] = frame[column].astype("int64")
     return frame
 
@@ -142,20 +145,16 @@ def preference_counts(*, session: Session, study_id: int) -> PreferenceCounts:
 
 
 def completed_regular_assignments(*, session: Session, study_id: int) -> int:
-    """Completed assignments of non-gold items: the denominator of preference shares."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Assignment)
-            .join(StudyItem, StudyItem.id == Assignment.item_id)
-            .where(
-                StudyItem.study_id == study_id,
-                StudyItem.is_gold == False,  # noqa: E712
-                Assignment.completed_at.is_not(None),
-            )
-        )
-        or 0
+    """Counted assignments of non-gold items (those holding counted answers: submitted, by
+    an annotator not revoked): the denominator of preference shares."""
+    view = views.judgments
+    answered = (
+        select(view.c.annotator_id, view.c.item_id)
+        .where(view.c.study_id == study_id, view.c.counted == 1, view.c.is_gold == False)  # noqa: E712
+        .distinct()
+        .subquery()
     )
+    return int(session.scalar(select(func.count()).select_from(answered)) or 0)
 
 
 def annotator_quality(*, session: Session, study_id: int) -> list[AnnotatorQuality]:
@@ -171,6 +170,7 @@ def annotator_quality(*, session: Session, study_id: int) -> list[AnnotatorQuali
             assigned=int(row["n_assigned"]),
             completed=int(row["n_completed"]),
             judgments=int(row["n_judgments"]),
+            cant_judge=int(row["n_cant_judge"]),
             gold_judgments=int(row["n_gold_judgments"]),
             gold_correct=int(row["n_gold_correct"]),
             gold_accuracy=_float(row["gold_accuracy"]),
@@ -183,7 +183,8 @@ def annotator_quality(*, session: Session, study_id: int) -> list[AnnotatorQuali
 
 
 def judgment_frame(*, session: Session, study_id: int) -> pd.DataFrame:
-    """Every judgment, unblinded (view `v_judgments`), for export."""
+    """Every stored judgment, unblinded (view `v_judgments`, with its `counted` column), for
+    export."""
     view = views.judgments
     columns = [c.name for c in view.c]
     statement = select(view).where(view.c.study_id == study_id).order_by(view.c.judgment_id)

@@ -1,23 +1,22 @@
-"""The study administrator's view: progress, gold accuracy, time per item, agreement so far,
+"""The study administrator's figures: studies, progress, gold accuracy, time per item,
 acceptability so far and the export of judgments. Unblinded: never call from annotator pages.
 
-Only judgments of submitted items count in the statistics (an open item's answers may still
-change); the export carries every judgment with a `submitted` column.
+Every figure counts answers as the study views do (db/queries/study_counted.py): verdicts
+on submitted items of annotators not revoked; can't-judge answers apart. Agreement is
+`handsoff_core.statistics.agreement_summary` over `study_counted.agreement_table`, the same
+call the report makes. The export keeps every stored judgment, with a `counted` column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import statistics
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from db import views
 from db.models import (
     Annotator,
     Assignment,
@@ -28,8 +27,9 @@ from db.models import (
     StudyItem,
     StudyOption,
 )
-from db.queries.study import SIDE_LABELS
-from db.queries.study_agreement import Agreement, agreement_of
+from db.queries.csv_safe import csv_text
+from db.queries.reports_study import annotator_quality
+from db.queries.study import SIDE_LABELS, Verdict
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,16 @@ class StudySummary:
     items: int
     gold_items: int
     annotators: int
-    judgments: int
+    judgments: int  # counted verdicts (acceptable or not)
     created_at: datetime
+    cant_judge: int = 0  # counted can't-judge answers
+    not_counted: int = 0  # stored answers not counted (open, reopened, revoked annotator)
 
 
 @dataclass(frozen=True)
 class AnnotatorStats:
+    """One annotator's own submitted work (revoked ones too, marked)."""
+
     name: str
     revoked: bool
     assigned: int
@@ -56,6 +60,8 @@ class AnnotatorStats:
     median_seconds: float | None
     mean_seconds: float | None
     last_submitted_at: datetime | None
+    judgments: int = 0  # verdicts on submitted items
+    cant_judge: int = 0  # can't-judge answers on submitted items
 
     @property
     def gold_accuracy(self) -> float | None:
@@ -65,12 +71,17 @@ class AnnotatorStats:
 @dataclass(frozen=True)
 class MethodAcceptability:
     method: str  # "method@hash-prefix"
-    judgments: int
+    judgments: int  # counted verdicts
     acceptable: int
+    cant_judge: int = 0  # counted can't-judge answers (not in `judgments`)
 
     @property
     def rate(self) -> float | None:
         return self.acceptable / self.judgments if self.judgments else None
+
+
+def _label(config: MethodConfig) -> str:
+    return f"{config.method}@{config.config_hash[:8]}"
 
 
 def list_studies(*, session: Session) -> list[StudySummary]:
@@ -92,19 +103,25 @@ def list_studies(*, session: Session) -> list[StudySummary]:
     annotators = dict(
         session.execute(select(Annotator.study_id, func.count()).group_by(Annotator.study_id)).all()
     )
-    judgments = dict(
-        session.execute(
-            select(Annotator.study_id, func.count(Judgment.id))
-            .join(Judgment, Judgment.annotator_id == Annotator.id)
-            .group_by(Annotator.study_id)
+    view = views.judgments
+    counted = view.c.counted == 1
+    answers = {
+        row[0]: row[1:]
+        for row in session.execute(
+            select(
+                view.c.study_id,
+                func.sum(case((counted & (view.c.verdict != Verdict.CANT_JUDGE.value), 1))),
+                func.sum(case((counted & (view.c.verdict == Verdict.CANT_JUDGE.value), 1))),
+                func.sum(case((~counted, 1))),
+            ).group_by(view.c.study_id)
         ).all()
-    )
+    }
     summaries = []
     for study in session.scalars(select(Study).order_by(Study.id)):
         labels = tuple(
-            f"{configs[cid].method}@{configs[cid].config_hash[:8]}" if cid in configs else str(cid)
-            for cid in study.method_config_ids
+            _label(configs[cid]) if cid in configs else str(cid) for cid in study.method_config_ids
         )
+        verdicts, cant_judge, not_counted = answers.get(study.id, (0, 0, 0))
         summaries.append(
             StudySummary(
                 id=study.id,
@@ -114,136 +131,81 @@ def list_studies(*, session: Session) -> list[StudySummary]:
                 items=int(items.get(study.id, 0)),
                 gold_items=int(gold.get(study.id, 0)),
                 annotators=int(annotators.get(study.id, 0)),
-                judgments=int(judgments.get(study.id, 0)),
+                judgments=int(verdicts or 0),
                 created_at=study.created_at,
+                cant_judge=int(cant_judge or 0),
+                not_counted=int(not_counted or 0),
             )
         )
     return summaries
 
 
 def annotator_stats(*, session: Session, study_id: int) -> list[AnnotatorStats]:
-    annotators = session.scalars(
-        select(Annotator).where(Annotator.study_id == study_id).order_by(Annotator.name)
-    ).all()
-    assignments = session.execute(
-        select(Assignment.annotator_id, Assignment.completed_at, Assignment.seconds_spent)
-        .join(Annotator, Annotator.id == Assignment.annotator_id)
-        .where(Annotator.study_id == study_id)
-    ).all()
-    gold = session.execute(
-        select(Judgment.annotator_id, Judgment.acceptable, StudyOption.expected_acceptable)
-        .join(StudyOption, StudyOption.id == Judgment.option_id)
-        .join(Annotator, Annotator.id == Judgment.annotator_id)
-        .join(
-            Assignment,
-            and_(
-                Assignment.annotator_id == Judgment.annotator_id,
-                Assignment.item_id == Judgment.item_id,
-            ),
-        )
-        .where(
-            Annotator.study_id == study_id,
-            StudyOption.expected_acceptable.is_not(None),
-            Assignment.completed_at.is_not(None),
-        )
-    ).all()
-    assigned: dict[int, int] = defaultdict(int)
-    seconds: dict[int, list[float]] = defaultdict(list)
-    last: dict[int, datetime] = {}
-    for annotator_id, completed_at, seconds_spent in assignments:
-        assigned[annotator_id] += 1
-        if completed_at is not None:
-            seconds[annotator_id].append(float(seconds_spent or 0.0))
-            if annotator_id not in last or completed_at > last[annotator_id]:
-                last[annotator_id] = completed_at
-    gold_total: dict[int, int] = defaultdict(int)
-    gold_correct: dict[int, int] = defaultdict(int)
-    for annotator_id, acceptable, expected in gold:
-        gold_total[annotator_id] += 1
-        gold_correct[annotator_id] += int(acceptable == expected)
-    return [
-        AnnotatorStats(
-            name=annotator.name,
-            revoked=annotator.revoked_at is not None,
-            assigned=assigned[annotator.id],
-            completed=len(seconds[annotator.id]),
-            gold_judgments=gold_total[annotator.id],
-            gold_correct=gold_correct[annotator.id],
-            median_seconds=statistics.median(seconds[annotator.id])
-            if seconds[annotator.id]
-            else None,
-            mean_seconds=statistics.fmean(seconds[annotator.id]) if seconds[annotator.id] else None,
-            last_submitted_at=last.get(annotator.id),
-        )
-        for annotator in annotators
-    ]
-
-
-def _submitted_method_judgments(session: Session, study_id: int) -> list[Any]:
-    """(item id, option id, method config id, annotator id, acceptable) of submitted
-    judgments on regular items."""
-    return list(
+    """Per annotator, from `v_annotator_quality` (the report's annotator table)."""
+    last = dict(
         session.execute(
-            select(
-                Judgment.item_id,
-                Judgment.option_id,
-                StudyOption.method_config_id,
-                Judgment.annotator_id,
-                Judgment.acceptable,
-            )
-            .join(StudyOption, StudyOption.id == Judgment.option_id)
-            .join(StudyItem, StudyItem.id == Judgment.item_id)
-            .join(
-                Assignment,
-                and_(
-                    Assignment.annotator_id == Judgment.annotator_id,
-                    Assignment.item_id == Judgment.item_id,
-                ),
-            )
-            .where(
-                StudyItem.study_id == study_id,
-                StudyItem.is_gold.is_(False),
-                Assignment.completed_at.is_not(None),
-            )
+            select(Assignment.annotator_id, func.max(Assignment.completed_at))
+            .join(Annotator, Annotator.id == Assignment.annotator_id)
+            .where(Annotator.study_id == study_id)
+            .group_by(Assignment.annotator_id)
         ).all()
     )
+    return [
+        AnnotatorStats(
+            name=quality.name,
+            revoked=quality.revoked,
+            assigned=quality.assigned,
+            completed=quality.completed,
+            gold_judgments=quality.gold_judgments,
+            gold_correct=quality.gold_correct,
+            median_seconds=quality.median_seconds,
+            mean_seconds=quality.mean_seconds,
+            last_submitted_at=last.get(quality.annotator_id),
+            judgments=quality.judgments,
+            cant_judge=quality.cant_judge,
+        )
+        for quality in annotator_quality(session=session, study_id=study_id)
+    ]
 
 
 def acceptability_so_far(*, session: Session, study_id: int) -> list[MethodAcceptability]:
+    """Counted verdicts per compared method, in the study's order (`v_method_acceptability`)."""
     study = session.get(Study, study_id)
     if study is None:
         return []
-    counts: dict[int, list[int]] = {int(cid): [0, 0] for cid in study.method_config_ids}
-    for _, _, config_id, _, acceptable in _submitted_method_judgments(session, study_id):
-        counts.setdefault(config_id, [0, 0])
-        counts[config_id][0] += 1
-        counts[config_id][1] += int(acceptable)
+    view = views.method_acceptability
+    counts = {
+        int(row[0]): row[1:]
+        for row in session.execute(
+            select(
+                view.c.method_config_id,
+                view.c.n_judgments,
+                view.c.n_acceptable,
+                view.c.n_cant_judge,
+            ).where(view.c.study_id == study_id)
+        ).all()
+    }
+    config_ids = [int(cid) for cid in study.method_config_ids]
     configs = {
         config.id: config
-        for config in session.scalars(select(MethodConfig).where(MethodConfig.id.in_(counts)))
+        for config in session.scalars(select(MethodConfig).where(MethodConfig.id.in_(config_ids)))
     }
     return [
         MethodAcceptability(
-            method=f"{configs[cid].method}@{configs[cid].config_hash[:8]}",
-            judgments=judged,
-            acceptable=acceptable,
+            method=_label(configs[cid]),
+            judgments=int(counts.get(cid, (0, 0, 0))[0] or 0),
+            acceptable=int(counts.get(cid, (0, 0, 0))[1] or 0),
+            cant_judge=int(counts.get(cid, (0, 0, 0))[2] or 0),
         )
-        for cid, (judged, acceptable) in counts.items()
+        for cid in config_ids
         if cid in configs
     ]
-
-
-def agreement_so_far(*, session: Session, study_id: int) -> Agreement:
-    """Agreement on "acceptable?" over the edits of regular items (each edit is one unit)."""
-    ratings: dict[int, dict[int, bool]] = defaultdict(dict)
-    for _, option_id, _, annotator_id, acceptable in _submitted_method_judgments(session, study_id):
-        ratings[option_id][annotator_id] = acceptable
-    return agreement_of(list(ratings.values()))
 
 
 EXPORT_COLUMNS = (
     "study",
     "annotator",
+    "annotator_revoked",
     "item_id",
     "sample_external_id",
     "instruction",
@@ -255,9 +217,12 @@ EXPORT_COLUMNS = (
     "edit_id",
     "gold_role",
     "expected_acceptable",
+    "verdict",
     "acceptable",
+    "reason",
     "preferred",
     "submitted",
+    "counted",
     "seconds_spent",
     "created_at",
     "updated_at",
@@ -265,8 +230,20 @@ EXPORT_COLUMNS = (
 
 
 def judgment_export_rows(*, session: Session, study_id: int) -> list[dict[str, Any]]:
+    """Every stored judgment of the study, unblinded; `counted` says whether it enters the
+    figures (it is `v_judgments.counted`)."""
+    counted = views.judgments.c
     rows = session.execute(
-        select(Judgment, Annotator, StudyItem, StudyOption, Sample, Assignment, MethodConfig)
+        select(
+            Judgment,
+            Annotator,
+            StudyItem,
+            StudyOption,
+            Sample,
+            Assignment,
+            MethodConfig,
+            counted.counted,
+        )
         .join(Annotator, Annotator.id == Judgment.annotator_id)
         .join(StudyItem, StudyItem.id == Judgment.item_id)
         .join(StudyOption, StudyOption.id == Judgment.option_id)
@@ -278,13 +255,14 @@ def judgment_export_rows(*, session: Session, study_id: int) -> list[dict[str, A
                 Assignment.item_id == Judgment.item_id,
             ),
         )
+        .join(views.judgments, counted.judgment_id == Judgment.id)
         .outerjoin(MethodConfig, MethodConfig.id == StudyOption.method_config_id)
         .where(StudyItem.study_id == study_id)
         .order_by(Annotator.name, Assignment.position, StudyOption.position)
     ).all()
     study = session.get(Study, study_id)
     exported = []
-    for judgment, annotator, item, option, sample, assignment, config in rows:
+    for judgment, annotator, item, option, sample, assignment, config, is_counted in rows:
         side = SIDE_LABELS[option.position ^ int(assignment.swap_sides)]
         if assignment.preference_kind == "option":
             preferred = "yes" if assignment.preferred_option_id == option.id else "no"
@@ -294,6 +272,7 @@ def judgment_export_rows(*, session: Session, study_id: int) -> list[dict[str, A
             {
                 "study": study.name if study else study_id,
                 "annotator": annotator.name,
+                "annotator_revoked": annotator.revoked_at is not None,
                 "item_id": item.id,
                 "sample_external_id": sample.external_id,
                 "instruction": sample.instruction,
@@ -307,9 +286,12 @@ def judgment_export_rows(*, session: Session, study_id: int) -> list[dict[str, A
                 "expected_acceptable": (
                     "" if option.expected_acceptable is None else option.expected_acceptable
                 ),
-                "acceptable": judgment.acceptable,
+                "verdict": Verdict.stored(judgment.acceptable).value,
+                "acceptable": "" if judgment.acceptable is None else judgment.acceptable,
+                "reason": judgment.reason or "",
                 "preferred": preferred,
                 "submitted": assignment.completed_at is not None,
+                "counted": bool(is_counted),
                 "seconds_spent": assignment.seconds_spent,
                 "created_at": judgment.created_at.isoformat(),
                 "updated_at": judgment.updated_at.isoformat(),
@@ -319,8 +301,6 @@ def judgment_export_rows(*, session: Session, study_id: int) -> list[dict[str, A
 
 
 def judgments_csv(*, session: Session, study_id: int) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(judgment_export_rows(session=session, study_id=study_id))
-    return buffer.getvalue()
+    """The export as CSV; text cells that a spreadsheet would run as formulas are
+    neutralised (db/queries/csv_safe.py)."""
+    return csv_text(judgment_export_rows(session=session, study_id=study_id), EXPORT_COLUMNS)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from db.queries.csv_safe import neutralise
 from flows.report.html import render_html
 from flows.report.model import Report
 from flows.report.plots import figure_png
@@ -68,6 +69,12 @@ def write_rows(frame: pd.DataFrame, stem: Path) -> list[Path]:
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
     csv_path, parquet_path = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
-    pyarrow.csv.write_csv(table, csv_path)
     pyarrow.parquet.write_table(table, parquet_path)
+    # The CSV is for spreadsheets: text that would run as a formula is neutralised there
+    # (Parquet keeps the values as stored).
+    text = frame.select_dtypes(include="object").columns
+    if len(text):
+        frame = frame.assign(**{name: frame[name].map(neutralise) for name in text})
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    pyarrow.csv.write_csv(table, csv_path)
     return [csv_path, parquet_path]

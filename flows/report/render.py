@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
+from db.queries.csv_safe import neutralise
 from flows.report.model import Figure, Paragraph, RateFigure, Report, SweepFigure, Table
 
 
@@ -99,7 +100,7 @@ def table_csv(table: Table) -> str:
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for record in table.records:
-        writer.writerow({k: ("" if v is None else v) for k, v in record.items()})
+        writer.writerow({k: ("" if v is None else neutralise(v)) for k, v in record.items()})
     return buffer.getvalue()
 
 

@@ -1,10 +1,14 @@
 """The human-study half of a report (METHOD.md s5): acceptability per method with Wilson
 intervals, McNemar's test on per-item majority votes, preferences, agreement (Fleiss' kappa,
-Krippendorff's alpha) and each annotator's gold accuracy and time per item."""
+Krippendorff's alpha with bootstrap intervals: flows/report/study_agreement.py) and each
+annotator's gold accuracy and time per item.
+
+Every number counts answers as the study views do: verdicts on submitted items of
+annotators not revoked (db/queries/study_counted.py); can't judge is reported apart, never
+as unacceptable."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -20,13 +24,8 @@ from db.queries.reports_study import (
 from flows.report import formatting as fmt
 from flows.report.model import RateFigure, Report, Section, Table
 from flows.report.options import ReportOptions
-from handsoff_core.statistics import (
-    InsufficientData,
-    fleiss_kappa_from_counts,
-    krippendorff_alpha_from_counts,
-    mcnemar_test,
-    wilson_interval,
-)
+from flows.report.study_agreement import agreement_block
+from handsoff_core.statistics import InsufficientData, mcnemar_test, wilson_interval
 
 
 def add_study_section(
@@ -47,8 +46,14 @@ def add_study_section(
     section.say(
         f"Study {header.id} on run {header.run_id}: {compared}; {header.items} items and "
         f"{header.gold_items} gold items, {header.overlap} annotators per item, "
-        f"{header.annotators} annotators, {header.judgments} judgments."
+        f"{header.annotators} annotators, {header.judgments} counted judgments, "
+        f"{header.cant_judge} can't judge."
     )
+    if header.not_counted:
+        section.say(
+            f"{header.not_counted} stored answers are not counted: items not submitted (or "
+            "reopened and not resubmitted) and answers of revoked annotators."
+        )
     if options.include_rows:
         report.frames[f"judgments_study{study_id}"] = judgment_frame(
             session=session, study_id=study_id
@@ -61,7 +66,10 @@ def add_study_section(
         report.missing.append(
             f"study {header.id}: no judgments yet, so no acceptability, test or agreement"
         )
-        section.say("No judgments yet: acceptability, McNemar's test and agreement need answers.")
+        section.say(
+            "No counted judgments yet: acceptability, McNemar's test and agreement need "
+            "answers on submitted items."
+        )
     else:
         acceptability = _acceptability(regular, header, names, options)
         section.blocks.append(acceptability)
@@ -70,7 +78,9 @@ def add_study_section(
             section.blocks.append(figure)
         _mcnemar(section, regular, header, names, report)
         section.blocks.append(_preferences(session, header, names))
-        section.blocks.append(_agreement(regular, report, header))
+        section.blocks.append(
+            agreement_block(session=session, study_id=header.id, options=options, report=report)
+        )
     section.blocks.append(_annotators(session, header))
     return header
 
@@ -88,6 +98,7 @@ def _acceptability(
             "acceptable",
             "rate",
             "CI",
+            "can't judge",
             "items",
             "majority acceptable",
             "item rate",
@@ -98,6 +109,7 @@ def _acceptability(
         rows = regular[regular["method_config_id"] == config_id]
         judgments = int(rows["n_judgments"].sum())
         acceptable = int(rows["n_acceptable"].sum())
+        cant_judge = int(rows["n_cant_judge"].sum())
         votes = rows["majority_acceptable"].dropna().astype(int)
         per_judgment = _wilson(acceptable, judgments, options.confidence)
         per_item = _wilson(int(votes.sum()), len(votes), options.confidence)
@@ -108,6 +120,7 @@ def _acceptability(
                 str(acceptable),
                 fmt.percent(per_judgment[0]),
                 fmt.percent_interval(per_judgment[1], per_judgment[2]),
+                str(cant_judge),
                 str(len(votes)),
                 str(int(votes.sum())),
                 fmt.percent(per_item[0]),
@@ -121,6 +134,7 @@ def _acceptability(
                 "rate": per_judgment[0],
                 "ci_low": per_judgment[1],
                 "ci_high": per_judgment[2],
+                "cant_judge": cant_judge,
                 "items_with_majority": len(votes),
                 "items_majority_acceptable": int(votes.sum()),
                 "item_rate": per_item[0],
@@ -129,8 +143,9 @@ def _acceptability(
             },
         )
     table.notes.append(
-        "rate: acceptable judgments / judgments (as in the paper); item rate: items whose "
-        "majority judged the edit acceptable / items with a majority (ties left out)."
+        "rate: acceptable judgments / judgments (as in the paper), counted verdicts only; "
+        "can't judge is neither, and left out of both rates; item rate: items whose majority "
+        "judged the edit acceptable / items with a majority (ties left out)."
     )
     return table
 
@@ -231,59 +246,8 @@ def _preferences(session: Session, header: StudyHeader, names: dict[int, str]) -
             [answer, str(count), fmt.percent(share)],
             {"answer": answer, "count": count, "share": share},
         )
-    table.notes.append("share: of completed assignments of non-gold items.")
-    return table
-
-
-def _agreement(regular: pd.DataFrame, report: Report, header: StudyHeader) -> Table:
-    counts = np.column_stack(
-        [
-            (regular["n_judgments"] - regular["n_acceptable"]).to_numpy(),
-            regular["n_acceptable"].to_numpy(),
-        ]
-    ).astype(np.int64)
-    table = Table(
-        f"agreement_study{header.id}",
-        "Agreement on acceptability (non-gold edits)",
-        ["statistic", "value", "units", "units left out", "ratings per unit"],
-    )
-    for name, compute in (
-        ("Fleiss' kappa", fleiss_kappa_from_counts),
-        ("Krippendorff's alpha (nominal)", krippendorff_alpha_from_counts),
-    ):
-        try:
-            agreement = compute(counts)
-        except InsufficientData as reason:
-            report.missing.append(f"study {header.id}: {name} not available: {reason}")
-            table.add(
-                [name, fmt.NOT_AVAILABLE, "0", str(len(counts)), fmt.NOT_AVAILABLE],
-                {"statistic": name, "value": None, "reason": str(reason)},
-            )
-            continue
-        per_unit = (
-            fmt.NOT_AVAILABLE
-            if agreement.ratings_per_unit is None
-            else str(agreement.ratings_per_unit)
-        )
-        table.add(
-            [
-                name,
-                fmt.value(agreement.value),
-                str(agreement.units),
-                str(agreement.units_left_out),
-                per_unit,
-            ],
-            {
-                "statistic": name,
-                "value": agreement.value,
-                "units": agreement.units,
-                "units_left_out": agreement.units_left_out,
-                "ratings_per_unit": agreement.ratings_per_unit,
-            },
-        )
     table.notes.append(
-        "unit: one method's edit on one item. Fleiss' kappa uses the units rated by the most "
-        "common number of annotators; Krippendorff's alpha every unit with two or more ratings."
+        "share: of counted assignments of non-gold items (submitted, annotator not revoked)."
     )
     return table
 
@@ -297,6 +261,7 @@ def _annotators(session: Session, header: StudyHeader) -> Table:
             "assigned",
             "completed",
             "judgments",
+            "can't judge",
             "gold judgments",
             "gold correct",
             "gold accuracy",
@@ -311,6 +276,7 @@ def _annotators(session: Session, header: StudyHeader) -> Table:
                 str(quality.assigned),
                 str(quality.completed),
                 str(quality.judgments),
+                str(quality.cant_judge),
                 str(quality.gold_judgments),
                 str(quality.gold_correct),
                 fmt.percent(quality.gold_accuracy),
@@ -323,6 +289,7 @@ def _annotators(session: Session, header: StudyHeader) -> Table:
                 "assigned": quality.assigned,
                 "completed": quality.completed,
                 "judgments": quality.judgments,
+                "cant_judge": quality.cant_judge,
                 "gold_judgments": quality.gold_judgments,
                 "gold_correct": quality.gold_correct,
                 "gold_accuracy": quality.gold_accuracy,
@@ -332,4 +299,9 @@ def _annotators(session: Session, header: StudyHeader) -> Table:
         )
     if not table.rows:
         table.notes.append("No annotators yet: add them with `handsoff study add-annotator`.")
+    elif any(quality["revoked"] for quality in table.records):
+        table.notes.append(
+            "Each annotator's own submitted work; a revoked annotator's answers enter no "
+            "other number of this study."
+        )
     return table

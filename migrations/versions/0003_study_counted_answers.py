@@ -3,9 +3,10 @@ append-only answer history, guidelines, closing, a server-side blinding secret, 
 views that count answers one way.
 
 A counted answer (the one definition the views, the report, the admin page and the exports
-share; db/queries/study_counted.py says it in Python): a verdict on an item the annotator
-has submitted, by an annotator who is not revoked. Revoking an annotator withdraws all of
-their answers from the counts, earlier submitted ones included (they stay stored, and
+share; `COUNTED` below is its only statement, and db/queries/study_counted.py reads it from
+`v_judgments.counted` and the views rather than restating it): a verdict on an item the
+annotator has submitted, by an annotator who is not revoked. Revoking an annotator withdraws
+all of their answers from the counts, earlier submitted ones included (they stay stored, and
 `v_judgments` still lists them with `counted = 0`). "Can't judge" is never counted as
 unacceptable: it is reported separately (`n_cant_judge`) and left out of the shares.
 
@@ -170,7 +171,8 @@ WHERE (asg.preferred_option_id IS NOT NULL OR asg.preference_kind IS NOT NULL)
 
 # Per annotator (revoked ones too, with revoked_at: the admin needs to see them): work
 # done and time per item; gold accuracy over their submitted gold verdicts (can't-judge
-# apart).
+# apart). These describe each annotator's own submitted work, so they ignore revocation;
+# a revoked annotator's answers still enter no result of the other views.
 ANNOTATOR_QUALITY = """
 CREATE VIEW v_annotator_quality AS
 WITH {medians}

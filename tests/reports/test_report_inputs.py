@@ -103,11 +103,11 @@ def test_study_without_judgments_is_a_partial_report(synthetic_db: SyntheticData
     assert f"study {study_id}: no judgments yet, so no acceptability, test or agreement" in (
         report.missing
     )
-    assert "No judgments yet" in text
+    assert "No counted judgments yet" in text
     assert "Acceptable edits per method" not in text and "Fleiss" not in text
     annotators = next(t for t in report.tables() if t.key == f"annotators_study{study_id}")
     # Nothing judged: no accuracy and no time, never 0%.
-    assert annotators.rows == [["nobody", "1", "0", "0", "0", "0", "n/a", "n/a"]]
+    assert annotators.rows == [["nobody", "1", "0", "0", "0", "0", "0", "n/a", "n/a"]]
 
 
 def test_method_config_without_edits_and_unscored_run(synthetic_db: SyntheticDatabase) -> None:

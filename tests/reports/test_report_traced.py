@@ -24,6 +24,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa
 from statsmodels.stats.proportion import proportion_confint
 
 from flows.report import build_report, render_text
+from handsoff_core.statistics.bootstrap import DEFAULT_RESAMPLES
 from tests.reports.conftest import SPEC, SyntheticDatabase
 from tests.reports.report_text import ParsedReport, parse_report
 
@@ -125,8 +126,46 @@ def metric_values(db: Database, config_id: int, metric: str, kind: str) -> np.nd
     return np.array([float(r[0]) for r in rows])
 
 
+# A judgment counts when its item is submitted and its annotator not revoked (migration
+# 0003); can't judge (acceptable NULL) is counted apart, never as a verdict.
+COUNTED = (
+    "JOIN assignment ca ON ca.annotator_id = j.annotator_id AND ca.item_id = j.item_id "
+    "JOIN annotator cn ON cn.id = j.annotator_id "
+    "WHERE ca.completed_at IS NOT NULL AND cn.revoked_at IS NULL"
+)
+
+COUNTED_ASSIGNMENT = (
+    "JOIN annotator cn ON cn.id = a.annotator_id "
+    "WHERE a.completed_at IS NOT NULL AND cn.revoked_at IS NULL"
+)
+
+
+def unsettle(db: Database) -> None:
+    """Answers that must not count, and can't-judge answers: a revoked annotator, three
+    reopened items (answers kept) and five can't-judge verdicts."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE annotator SET revoked_at = CURRENT_TIMESTAMP WHERE name = 'annotator001'")
+        )
+        connection.execute(
+            text(
+                "UPDATE assignment SET completed_at = NULL WHERE id IN (SELECT a.id FROM "
+                "assignment a JOIN annotator n ON n.id = a.annotator_id WHERE n.name = "
+                "'annotator000' AND a.completed_at IS NOT NULL ORDER BY a.id LIMIT 3)"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE judgment SET acceptable = NULL, reason = 'blurry' WHERE id IN (SELECT "
+                "j.id FROM judgment j JOIN annotator n ON n.id = j.annotator_id WHERE n.name = "
+                "'annotator002' ORDER BY j.id LIMIT 5)"
+            )
+        )
+
+
 def test_every_number_in_the_text_report_comes_from_sql(synthetic_db: SyntheticDatabase) -> None:
     db = Database(synthetic_db)
+    unsettle(db)
     run_id = db.one("SELECT MAX(id) FROM run")
     report = parse_report(render_text(build_report(engine=synthetic_db.engine, run_id=run_id)))
     labels = config_labels(db)
@@ -316,14 +355,18 @@ def check_paired_differences(
     report.checked.update(table.row_lines)
 
 
-def option_counts(db: Database) -> list[tuple[int, int, int | None, int, int]]:
-    """(item, option, method config, judgments, acceptable) of every non-gold option."""
+def option_counts(db: Database) -> list[tuple[int, int, int | None, int, int, int]]:
+    """(item, option, method config, counted verdicts, acceptable ones, counted can't judge)
+    of every non-gold option."""
     return [
-        (int(i), int(o), None if c is None else int(c), int(n), int(a or 0))
-        for i, o, c, n, a in db.rows(
-            "SELECT so.item_id, so.id, so.method_config_id, COUNT(j.id), "
-            "SUM(CASE WHEN j.acceptable THEN 1 ELSE 0 END) FROM study_option so "
-            "JOIN study_item si ON si.id = so.item_id LEFT JOIN judgment j ON j.option_id = so.id "
+        (int(i), int(o), None if c is None else int(c), int(n or 0), int(a or 0), int(k or 0))
+        for i, o, c, n, a, k in db.rows(
+            "SELECT so.item_id, so.id, so.method_config_id, "
+            "SUM(CASE WHEN cj.acceptable IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN cj.acceptable THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN cj.id IS NOT NULL AND cj.acceptable IS NULL THEN 1 ELSE 0 END) "
+            "FROM study_option so JOIN study_item si ON si.id = so.item_id "
+            f"LEFT JOIN (SELECT j.* FROM judgment j {COUNTED}) cj ON cj.option_id = so.id "
             "WHERE NOT si.is_gold GROUP BY so.item_id, so.id, so.method_config_id"
         )
     ]
@@ -339,14 +382,21 @@ def check_study(
     items = db.one("SELECT COUNT(*) FROM study_item WHERE NOT is_gold")
     gold = db.one("SELECT COUNT(*) FROM study_item WHERE is_gold")
     annotators = db.one("SELECT COUNT(*) FROM annotator")
-    judgments = db.one("SELECT COUNT(*) FROM judgment")
+    judgments = db.one(f"SELECT COUNT(*) FROM judgment j {COUNTED} AND j.acceptable IS NOT NULL")
+    cant_judge = db.one(f"SELECT COUNT(*) FROM judgment j {COUNTED} AND j.acceptable IS NULL")
+    not_counted = db.one("SELECT COUNT(*) FROM judgment") - judgments - cant_judge
+    assert judgments and cant_judge and not_counted, "the fixture has every kind of answer"
     first = next(c for c, (label, _) in labels.items() if label == "handsoff weight=1")
     second = next(c for c, (_, method) in labels.items() if method == "instruct-pix2pix")
     names = {first: labels[first][0], second: labels[second][0]}
     report.check_line(
         f"Study {study_id} on run {run_id}: {names[first]} vs {names[second]}; {items} items "
         f"and {gold} gold items, {overlap} annotators per item, {annotators} annotators, "
-        f"{judgments} judgments."
+        f"{judgments} counted judgments, {cant_judge} can't judge."
+    )
+    report.check_line(
+        f"{not_counted} stored answers are not counted: items not submitted (or reopened and "
+        "not resubmitted) and answers of revoked annotators."
     )
     options = option_counts(db)
 
@@ -360,6 +410,7 @@ def check_study(
         rows = [o for o in options if o[2] == config_id]
         n = sum(o[3] for o in rows)
         acceptable = sum(o[4] for o in rows)
+        cant = sum(o[5] for o in rows)
         votes = [v for v in (majority(o[3], o[4]) for o in rows) if v is not None]
         expected.append(
             [
@@ -368,6 +419,7 @@ def check_study(
                 str(acceptable),
                 percent(acceptable / n),
                 wilson(acceptable, n),
+                str(cant),
                 str(len(votes)),
                 str(sum(votes)),
                 percent(sum(votes) / len(votes)),
@@ -383,7 +435,7 @@ def check_study(
 
     # McNemar on per-item majority votes.
     item_votes: dict[int, dict[int | None, int | None]] = {}
-    for item, _, option_config, n, acceptable in options:
+    for item, _, option_config, n, acceptable, _ in options:
         item_votes.setdefault(item, {})[option_config] = majority(n, acceptable)
     paired = [
         (v[first], v[second]) for v in item_votes.values() if None not in (v[first], v[second])
@@ -418,20 +470,20 @@ def check_preferences(report: ParsedReport, db: Database, names: dict[int, str])
             "SELECT so.method_config_id, COUNT(*) FROM assignment a "
             "JOIN study_item si ON si.id = a.item_id "
             "JOIN study_option so ON so.id = a.preferred_option_id "
-            "WHERE NOT si.is_gold GROUP BY so.method_config_id"
+            f"{COUNTED_ASSIGNMENT} AND NOT si.is_gold GROUP BY so.method_config_id"
         )
     )
     kinds = dict(
         db.rows(
             "SELECT a.preference_kind, COUNT(*) FROM assignment a "
-            "JOIN study_item si ON si.id = a.item_id WHERE NOT si.is_gold "
+            f"JOIN study_item si ON si.id = a.item_id {COUNTED_ASSIGNMENT} AND NOT si.is_gold "
             "AND a.preferred_option_id IS NULL AND a.preference_kind IS NOT NULL "
             "GROUP BY a.preference_kind"
         )
     )
     completed = db.one(
         "SELECT COUNT(*) FROM assignment a JOIN study_item si ON si.id = a.item_id "
-        "WHERE NOT si.is_gold AND a.completed_at IS NOT NULL"
+        f"{COUNTED_ASSIGNMENT} AND NOT si.is_gold"
     )
     answers = [(name, int(chosen.get(config_id, 0))) for config_id, name in names.items()]
     answers += [("tie", int(kinds.get("tie", 0))), ("both bad", int(kinds.get("both_bad", 0)))]
@@ -443,42 +495,76 @@ def check_preferences(report: ParsedReport, db: Database, names: dict[int, str])
 
 
 def check_agreement(
-    report: ParsedReport, options: list[tuple[int, int, int | None, int, int]]
+    report: ParsedReport, options: list[tuple[int, int, int | None, int, int, int]]
 ) -> None:
-    counts = np.array([[n - acceptable, acceptable] for *_, n, acceptable in options])
+    """Coefficients from statsmodels and krippendorff on SQL counts; intervals against
+    scipy's percentile bootstrap over the same units."""
+    counts = np.array([[n - acceptable, acceptable] for *_, n, acceptable, _ in options])
     ratings = counts.sum(axis=1)
     frequency = Counter(int(r) for r in ratings if r >= 2)
     raters = max(frequency, key=lambda k: (frequency[k], k))
     kept = counts[ratings == raters]
-    kappa = fleiss_kappa(kept, method="fleiss")
     pairable = counts[ratings >= 2]
-    alpha = krippendorff.alpha(value_counts=pairable.astype(float), level_of_measurement="nominal")
-    table = report.table("Agreement on acceptability")
+
+    def kappa(rows: np.ndarray) -> float:
+        return float(fleiss_kappa(rows, method="fleiss"))
+
+    def alpha(rows: np.ndarray) -> float:
+        return float(
+            krippendorff.alpha(value_counts=rows.astype(float), level_of_measurement="nominal")
+        )
+
+    title = "Agreement on acceptability (non-gold edits, 95% bootstrap intervals over edits)"
+    table = report.table(title)
     report.check_table_structure(table)
-    assert table.rows[0][0] == "Fleiss' kappa"
-    assert_value(table.rows[0][1], float(kappa))
-    assert table.rows[0][2:] == [str(len(kept)), str(len(counts) - len(kept)), str(raters)]
-    assert table.rows[1][0] == "Krippendorff's alpha (nominal)"
-    assert_value(table.rows[1][1], float(alpha))
-    assert table.rows[1][2:] == [str(len(pairable)), str(len(counts) - len(pairable)), "n/a"]
+    expected = [("Fleiss' kappa", kappa, kept, str(raters)), (ALPHA_NAME, alpha, pairable, "n/a")]
+    for row, (name, statistic, units, per_unit) in zip(table.rows, expected, strict=True):
+        assert row[0] == name
+        assert_value(row[1], statistic(units))
+        reference = stats.bootstrap(
+            (np.arange(len(units)),),
+            lambda rows, units=units, statistic=statistic: statistic(units[rows]),
+            n_resamples=1000,
+            method="percentile",
+            vectorized=False,
+            rng=np.random.default_rng(99),
+        ).confidence_interval
+        low, high = (float(x) for x in row[2].strip("[]").split(", "))
+        width = reference.high - reference.low
+        assert low == pytest.approx(reference.low, abs=0.25 * width), (row, reference)
+        assert high == pytest.approx(reference.high, abs=0.25 * width), (row, reference)
+        assert row[3:] == [str(len(units)), str(len(counts) - len(units)), per_unit]
     report.checked.update(table.row_lines)
+    report.check_line(
+        f"note: CI: percentile bootstrap, {DEFAULT_RESAMPLES} resamples of the units (seed 0)."
+    )
+
+
+ALPHA_NAME = "Krippendorff's alpha (nominal)"
 
 
 def check_annotators(report: ParsedReport, db: Database) -> None:
+    """Each annotator's own submitted work, revoked ones too (marked)."""
     table = report.table("Annotators: gold accuracy and time per item")
     report.check_table_structure(table)
     expected = []
-    for annotator_id, name in db.rows("SELECT id, name FROM annotator ORDER BY name"):
+    for annotator_id, name, revoked_at in db.rows(
+        "SELECT id, name, revoked_at FROM annotator ORDER BY name"
+    ):
         assigned, completed = db.rows(
             "SELECT COUNT(*), COUNT(completed_at) FROM assignment WHERE annotator_id = :a",
             a=annotator_id,
         )[0]
-        judged, gold, correct = db.rows(
-            "SELECT COUNT(*), SUM(CASE WHEN so.expected_acceptable IS NOT NULL THEN 1 ELSE 0 END), "
+        judged, cant, gold, correct = db.rows(
+            "SELECT SUM(CASE WHEN j.acceptable IS NOT NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN j.acceptable IS NULL THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN so.expected_acceptable IS NOT NULL AND j.acceptable IS NOT NULL "
+            "THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN so.expected_acceptable IS NOT NULL "
             "AND j.acceptable = so.expected_acceptable THEN 1 ELSE 0 END) "
             "FROM judgment j JOIN study_option so ON so.id = j.option_id "
-            "WHERE j.annotator_id = :a",
+            "JOIN assignment a ON a.annotator_id = j.annotator_id AND a.item_id = j.item_id "
+            "WHERE j.annotator_id = :a AND a.completed_at IS NOT NULL",
             a=annotator_id,
         )[0]
         seconds = [
@@ -491,10 +577,11 @@ def check_annotators(report: ParsedReport, db: Database) -> None:
         ]
         expected.append(
             [
-                name,
+                name + (" (revoked)" if revoked_at is not None else ""),
                 str(assigned),
                 str(completed),
-                str(judged),
+                str(judged or 0),
+                str(cant or 0),
                 str(gold or 0),
                 str(correct or 0),
                 percent(correct / gold) if gold else "n/a",
@@ -502,4 +589,5 @@ def check_annotators(report: ParsedReport, db: Database) -> None:
             ]
         )
     assert table.rows == expected
+    assert any(row[0].endswith("(revoked)") for row in table.rows)
     report.checked.update(table.row_lines)

@@ -4,77 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 import pytest
 from sqlalchemy import Engine, select, update
 
 from db.engine import session_scope
-from db.models import Assignment, StudyItem, StudyOption
+from db.models import Assignment, Judgment, Sample, Study, StudyItem, StudyOption
+from db.queries.csv_safe import neutralise
 from db.queries.study_admin import (
     EXPORT_COLUMNS,
     acceptability_so_far,
-    agreement_so_far,
     annotator_stats,
     judgments_csv,
     list_studies,
 )
-from db.queries.study_agreement import fleiss_kappa, krippendorff_alpha_nominal
 from db.queries.study_annotators import AnnotatorAccess, authenticate
 from db.queries.study_answers import record_judgment, record_preference, submit_item
+from db.queries.study_counted import agreement_table
 from db.queries.study_create import create_study
+from handsoff_core.statistics import agreement_summary
 from tests.study.world import METHODS, World
-
-# Wikipedia's worked example of Fleiss' kappa (10 subjects, 14 raters, 5 categories): 0.210.
-FLEISS_EXAMPLE = [
-    [0, 0, 0, 0, 14],
-    [0, 2, 6, 4, 2],
-    [0, 0, 3, 5, 6],
-    [0, 3, 9, 2, 0],
-    [2, 2, 8, 1, 1],
-    [7, 7, 0, 0, 0],
-    [3, 2, 6, 3, 0],
-    [2, 5, 3, 2, 2],
-    [6, 5, 2, 1, 0],
-    [0, 2, 2, 3, 7],
-]
-# Krippendorff (2011), "Computing Krippendorff's alpha-reliability", example C: 4 observers,
-# 12 units, nominal alpha 0.743. None = the observer did not rate the unit.
-KRIPPENDORFF_EXAMPLE = [
-    [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-    [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
-]
-
-
-def test_fleiss_kappa_matches_the_worked_example() -> None:
-    kappa = fleiss_kappa(FLEISS_EXAMPLE)
-    assert kappa is not None and round(kappa, 3) == 0.210
-
-
-def test_krippendorff_alpha_matches_krippendorffs_example() -> None:
-    units = [
-        {
-            rater: value
-            for rater, row in enumerate(KRIPPENDORFF_EXAMPLE)
-            if (value := row[u]) is not None
-        }
-        for u in range(12)
-    ]
-    alpha = krippendorff_alpha_nominal(units)  # type: ignore[arg-type]
-    assert alpha is not None and round(alpha, 3) == 0.743
-
-
-def test_agreement_is_undefined_with_one_category_or_no_pairs() -> None:
-    assert fleiss_kappa([[3, 0], [2, 0]]) is None
-    assert fleiss_kappa([[1, 0]]) is None
-    assert krippendorff_alpha_nominal([{1: True, 2: True}, {1: True, 2: True}]) is None
-
-
-def test_fleiss_kappa_is_one_for_perfect_agreement_on_both_categories() -> None:
-    kappa = fleiss_kappa([[3, 0], [0, 3], [0, 3]])
-    assert kappa is not None and math.isclose(kappa, 1.0)
 
 
 @pytest.fixture
@@ -159,7 +108,8 @@ def test_acceptability_and_agreement_count_submitted_regular_items(
     with session_scope(engine) as session:
         study = list_studies(session=session)[0]
         rates = acceptability_so_far(session=session, study_id=study.id)
-        agreement = agreement_so_far(session=session, study_id=study.id)
+        table = agreement_table(session=session, study_id=study.id)
+    agreement = agreement_summary(table)
     assert (study.items, study.gold_items, study.annotators) == (5, 1, 2)
     by_method = {r.method.split("@")[0]: r for r in rates}
     # alice: 5 items handsoff yes, IP2P no; bob (submitted): handsoff yes twice, IP2P yes once
@@ -168,11 +118,15 @@ def test_acceptability_and_agreement_count_submitted_regular_items(
         7,
         1,
     )
-    # 4 edits rated twice: handsoff yes/yes twice, IP2P (no, yes) and (no, no)
-    assert (agreement.units, agreement.ratings) == (4, 8)
-    expected = fleiss_kappa([[2, 0], [2, 0], [1, 1], [0, 2]])
-    assert agreement.fleiss_kappa == pytest.approx(expected)
-    assert expected == pytest.approx((0.75 - (5 / 8) ** 2 - (3 / 8) ** 2) / (1 - 0.53125))
+    # 4 edits rated twice: handsoff yes/yes twice, IP2P (no, yes) and (no, no); the other
+    # six regular edits have alice's verdict only (bob's open item does not count).
+    assert sorted(map(tuple, table.counts)) == sorted(
+        [(0, 2), (0, 2), (1, 1), (2, 0)] + [(0, 1)] * 3 + [(1, 0)] * 3
+    )
+    assert (agreement.units, agreement.units_left_out, agreement.ratings) == (4, 6, 8)
+    # Fleiss (1971) by hand: P-bar = (1 + 1 + 0 + 1) / 4, p = (5/8, 3/8).
+    p_e = (5 / 8) ** 2 + (3 / 8) ** 2
+    assert agreement.fleiss_kappa == pytest.approx((0.75 - p_e) / (1 - p_e))
 
 
 def test_csv_export_has_one_row_per_judgment_unblinded(
@@ -190,3 +144,53 @@ def test_csv_export_has_one_row_per_judgment_unblinded(
     assert {r["method"] for r in rows if r["is_gold"] == "False"} == set(METHODS)
     handsoff = [r for r in rows if r["method"] == "handsoff"]
     assert all(r["side_shown"] == "A" and r["preferred"] == "yes" for r in handsoff)
+    # Bob's open item is stored and exported, but not counted.
+    assert [r["counted"] for r in rows if r["submitted"] == "False"] == ["False", "False"]
+    assert all(r["counted"] == "True" for r in rows if r["submitted"] == "True")
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_neutralise_prefixes_formula_text_and_leaves_other_values_alone() -> None:
+    for formula in FORMULAS:
+        assert neutralise(formula) == "'" + formula
+    for harmless in ("make it red", "", "1+1", "a=b", " =1", "'=1"):
+        assert neutralise(harmless) == harmless
+    for value in (-2, -2.5, 0, True, None):
+        assert neutralise(value) is value
+
+
+def test_csv_export_neutralises_formulas_in_every_text_cell(
+    engine: Engine, answered: dict[str, int]
+) -> None:
+    with session_scope(engine) as session:
+        study_id = list_studies(session=session)[0].id
+        samples = session.scalars(select(Sample).order_by(Sample.id)).all()
+        for sample, formula in zip(samples, FORMULAS, strict=False):
+            sample.instruction = formula
+        session.execute(update(Study).values(name="=1+1"))
+        session.execute(update(Judgment).values(acceptable=None, reason="@SUM(A1)"))
+        session.execute(update(Assignment).values(seconds_spent=-2.5))
+    with session_scope(engine) as session:
+        text = judgments_csv(session=session, study_id=study_id)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by_sample = {r["sample_external_id"]: r["instruction"] for r in rows}
+    for index, formula in enumerate(FORMULAS):
+        if f"s{index}" in by_sample:
+            assert by_sample[f"s{index}"] == "'" + formula
+    assert len(by_sample) >= 5
+    assert {r["study"] for r in rows} == {"'=1+1"}
+    assert {r["reason"] for r in rows} == {"'@SUM(A1)"}
+    assert {r["verdict"] for r in rows} == {"cant_judge"} and {r["acceptable"] for r in rows} == {
+        ""
+    }
+    # A number stays a number, negative or not; so do ids.
+    assert {r["seconds_spent"] for r in rows} == {"-2.5"}
+    assert all(r["item_id"].isdigit() for r in rows)
+    # No cell of the file starts a formula; the one bare negative number is a number.
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell == "-2.5", cell
+    assert ",-2.5," in text and '"-2.5"' not in text
