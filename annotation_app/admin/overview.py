@@ -10,10 +10,11 @@ from annotation_app.admin.sign_in import KEY
 from db.engine import session_scope
 from db.queries.study_admin import (
     acceptability_so_far,
-    agreement_so_far,
     annotator_stats,
     judgments_csv,
 )
+from db.queries.study_counted import agreement_table
+from handsoff_core.statistics.agreement import Coefficient, agreement_summary
 
 
 def percent(value: float | None) -> str:
@@ -65,6 +66,7 @@ def show_acceptability(study_id: int) -> None:
                 "judgments": m.judgments,
                 "acceptable": m.acceptable,
                 "rate": percent(m.rate),
+                "can't judge": m.cant_judge,
             }
             for m in methods
         ],
@@ -72,12 +74,21 @@ def show_acceptability(study_id: int) -> None:
     )
 
 
+def interval(coefficient: Coefficient) -> str:
+    if coefficient.low is None or coefficient.high is None:
+        return f"{coefficient.statistic}: no interval ({coefficient.reason})"
+    return f"{coefficient.statistic}: [{coefficient.low:.3f}, {coefficient.high:.3f}]"
+
+
 def show_agreement(study_id: int) -> None:
     with session_scope(resources.engine()) as session:
-        agreement = agreement_so_far(session=session, study_id=study_id)
+        # The report's own call on the report's own table (flows/report/study_agreement.py).
+        agreement = agreement_summary(agreement_table(session=session, study_id=study_id))
     st.subheader("Agreement so far")
     st.caption(
-        f"{agreement.units} edits rated by two or more annotators, {agreement.ratings} ratings"
+        f"{agreement.units} edits rated by two or more annotators, {agreement.ratings} counted "
+        f"verdicts (can't judge left out); Fleiss' kappa on the "
+        f"{len(agreement.fleiss.unit_ids)} edits rated by the most common number of annotators"
     )
     kappa, alpha = st.columns(2)
     kappa.metric(
@@ -87,6 +98,11 @@ def show_agreement(study_id: int) -> None:
     alpha.metric(
         "Krippendorff's alpha (nominal)",
         "–" if agreement.krippendorff_alpha is None else f"{agreement.krippendorff_alpha:.3f}",
+    )
+    st.caption(
+        f"{agreement.confidence:.0%} bootstrap intervals over edits "
+        f"({agreement.n_boot} resamples): {interval(agreement.fleiss)}; "
+        f"{interval(agreement.alpha)}"
     )
 
 
