@@ -1,4 +1,5 @@
-"""Study creation: which items, gold items, overlap, personal orders, tokens, bad input."""
+"""Study creation: which items, gold items, overlap, personal orders, tokens, guidelines,
+reissued tokens, closing, bad input."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from sqlalchemy import Engine, func, select
 
 from db.engine import make_engine, session_scope
 from db.models import Annotator, Assignment, Study, StudyItem, StudyOption
-from db.queries.study import StudyError, token_hash
+from db.queries.study import StudyError, Verdict, token_hash
 from db.queries.study_annotators import (
     AccessProblem,
     AnnotatorAccess,
     add_annotator,
     authenticate,
+    close_study,
+    reissue_token,
     revoke_annotator,
 )
+from db.queries.study_answers import (
+    record_judgment,
+    record_preference,
+    submit_item,
+    submitted_history,
+)
 from db.queries.study_create import create_study
+from db.queries.study_guidelines import MAX_GUIDELINES_BYTES, set_guidelines
 from tests.study.world import METHODS, World, build_world
 
 
@@ -210,3 +220,125 @@ def test_a_replacement_annotator_takes_over_a_revoked_annotators_items(
     assert isinstance(b_token_gone, AnnotatorAccess)
     with session_scope(engine) as session, pytest.raises(StudyError, match="already has"):
         add_annotator(session=session, study="s", name="a")
+
+
+def _answer_first_item(engine: Engine, annotator_id: int) -> None:
+    with session_scope(engine) as session:
+        for side in "AB":
+            assert record_judgment(
+                session=session, annotator_id=annotator_id, position=0, side=side,
+                verdict=Verdict.ACCEPTABLE,
+            )  # fmt: skip
+        assert record_preference(
+            session=session, annotator_id=annotator_id, position=0, preference="tie"
+        )
+        submit_item(session=session, annotator_id=annotator_id, position=0)
+
+
+def _state(engine: Engine, annotator_id: int) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    with session_scope(engine) as session:
+        assignments = session.execute(
+            select(Assignment.item_id, Assignment.position, Assignment.swap_sides)
+            .where(Assignment.annotator_id == annotator_id)
+            .order_by(Assignment.position)
+        ).all()
+        history = submitted_history(session=session, annotator_id=annotator_id)
+    return tuple(assignments), tuple((h.position, h.verdicts, h.preference) for h in history)
+
+
+def test_a_reissued_token_replaces_the_old_one_for_the_same_annotator(
+    engine: Engine, world: World
+) -> None:
+    created = make(engine, world, annotators=["alice", "bob"], overlap=2, gold=1, name="s")
+    old, bob = (a.token for a in created.annotators)  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        access = authenticate(session=session, token=old)
+    assert isinstance(access, AnnotatorAccess)
+    _answer_first_item(engine, access.annotator_id)
+    before = _state(engine, access.annotator_id)
+    assert len(before[1]) == 1  # one submitted item in the history
+
+    with session_scope(engine) as session:
+        new = reissue_token(session=session, study="s", name=" alice ")
+    assert new.name == "alice" and new.token != old and new.assigned == len(before[0])
+    with session_scope(engine) as session:
+        assert authenticate(session=session, token=old) is AccessProblem.UNKNOWN
+        renewed = authenticate(session=session, token=new.token)
+        assert isinstance(authenticate(session=session, token=bob), AnnotatorAccess)
+        assert session.scalar(select(func.count(Annotator.id))) == 2  # no new row
+    assert isinstance(renewed, AnnotatorAccess)
+    assert renewed.annotator_id == access.annotator_id
+    assert _state(engine, access.annotator_id) == before  # same order, sides and answers
+
+
+def test_reissuing_for_a_revoked_or_unknown_annotator_is_refused(
+    engine: Engine, world: World
+) -> None:
+    make(engine, world, annotators=["alice"], name="s")
+    with session_scope(engine) as session:
+        revoke_annotator(session=session, study="s", name="alice")
+        hashes = set(session.scalars(select(Annotator.token_hash)))
+    with session_scope(engine) as session, pytest.raises(StudyError, match="is revoked"):
+        reissue_token(session=session, study="s", name="alice")
+    with session_scope(engine) as session, pytest.raises(StudyError, match="no annotator"):
+        reissue_token(session=session, study="s", name="mallory")
+    with session_scope(engine) as session:
+        assert set(session.scalars(select(Annotator.token_hash))) == hashes
+
+
+def test_a_closed_study_refuses_every_link_and_keeps_its_answers(
+    engine: Engine, world: World
+) -> None:
+    created = make(engine, world, annotators=["alice"], name="s")
+    token = created.annotators[0].token  # type: ignore[attr-defined]
+    with session_scope(engine) as session:
+        access = authenticate(session=session, token=token)
+    assert isinstance(access, AnnotatorAccess)
+    _answer_first_item(engine, access.annotator_id)
+    with session_scope(engine) as session:
+        assert close_study(session=session, study="s") is True
+        assert close_study(session=session, study="s") is False
+    with session_scope(engine) as session:
+        assert authenticate(session=session, token=token) is AccessProblem.STUDY_CLOSED
+        study = session.scalar(select(Study).where(Study.name == "s"))
+        assert study is not None and study.closed_at is not None
+    assert len(_state(engine, access.annotator_id)[1]) == 1
+
+
+def test_guidelines_are_stored_replaced_and_cleared(engine: Engine, world: World) -> None:
+    make(engine, world, name="s", guidelines="# Be strict\n\nÜbung: *examples*")
+    with session_scope(engine) as session:
+        assert session.scalar(select(Study.guidelines)) == "# Be strict\n\nÜbung: *examples*"
+        assert set_guidelines(session=session, study="s", text="new") == "s"
+    with session_scope(engine) as session:
+        assert session.scalar(select(Study.guidelines)) == "new"
+        set_guidelines(session=session, study="s", text=None)
+    with session_scope(engine) as session:
+        assert session.scalar(select(Study.guidelines)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("  \n ", "is empty"),
+        ("before\x00after", "NUL character at character 6"),
+        ("lone \ud800", "lone surrogate at character 5"),
+        ("é" * (MAX_GUIDELINES_BYTES // 2 + 1), "guidelines are at most 1 MiB"),
+    ],
+)
+def test_bad_guidelines_are_refused_and_write_nothing(
+    sqlite_url: str, text: str, message: str
+) -> None:
+    engine = make_engine(sqlite_url)
+    world = build_world(engine, samples=2)
+    with pytest.raises(StudyError, match=message), session_scope(engine) as session:
+        create_study(session=session, run_id=world.run_id, methods=METHODS, guidelines=text)
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count(Study.id))) == 0
+        create_study(session=session, run_id=world.run_id, methods=METHODS, name="s",
+                     guidelines="kept")  # fmt: skip
+    with pytest.raises(StudyError, match=message), session_scope(engine) as session:
+        set_guidelines(session=session, study="s", text=text)
+    with session_scope(engine) as session:
+        assert session.scalar(select(Study.guidelines)) == "kept"
+    engine.dispose()

@@ -1,15 +1,18 @@
-"""`handsoff study create | add-annotator | list | revoke` and `handsoff app`."""
+"""`handsoff study create | add-annotator | list | revoke` and `handsoff app`
+(`study_changes` has the commands that change a study later)."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings
+from flows.cli.common import console, emit_json, fail, get_settings, literal
 
 if TYPE_CHECKING:
+    from db.settings import Settings
     from flows.cli.app import CommandGroups
     from flows.study import AnnotatorLink
 
@@ -23,10 +26,27 @@ def split_names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+SEED_HELP = (
+    "Reproducible choice, orders and sides, for tests and worked examples: the study is then "
+    "predictable to whoever knows the seed. Default: a secret drawn for this study and kept "
+    "only in the database."
+)
+
+
+def links_base(settings: Settings) -> str:
+    """The base of personal links: HANDSOFF_APP_BASE_URL, else the configured host and port."""
+    from flows.study import served_base_url
+
+    return served_base_url(
+        app_base_url=settings.app_base_url, host=settings.app_host, port=settings.app_port
+    )
+
+
 def print_links(links: list[AnnotatorLink]) -> None:
     for link in links:
         console.print(
-            f"  [bold]{link.name}[/] ({link.assigned} items): {link.link}", soft_wrap=True
+            f"  [bold]{literal(link.name)}[/] ({link.assigned} items): {literal(link.link)}",
+            soft_wrap=True,
         )
     if links:
         console.print(f"[yellow]{LINKS_ONCE}[/]")
@@ -54,21 +74,33 @@ def register(groups: CommandGroups) -> None:
             str, typer.Option("--annotators", help="Annotator names, comma-separated.")
         ] = "",
         gold: Annotated[int, typer.Option("--gold", min=0, help="Gold (known-answer) items.")] = 0,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of choice and orders.")] = 0,
+        seed: Annotated[int | None, typer.Option("--seed", help=SEED_HELP)] = None,
         name: Annotated[str | None, typer.Option("--name", help="Study name.")] = None,
+        guidelines: Annotated[
+            Path | None,
+            typer.Option(
+                "--guidelines",
+                help="Markdown file of guidelines shown before the first item (UTF-8, 1 MiB "
+                "at most).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Create a blind study of two methods of a run, with personal links for annotators."""
         from db.queries.study import StudyError
         from flows.cli.database import open_database
-        from flows.study import create_study_with_links
+        from flows.study import create_study_with_links, read_guidelines
 
+        try:  # before the database is opened: a bad file writes nothing
+            text = None if guidelines is None else read_guidelines(guidelines)
+        except StudyError as exc:
+            fail(str(exc))
         settings = get_settings()
         engine = open_database(settings)
         try:
             created, links = create_study_with_links(
                 engine=engine,
-                base_url=settings.study_base_url,
+                base_url=links_base(settings),
                 run_id=run,
                 methods=split_names(methods),
                 name=name,
@@ -77,9 +109,11 @@ def register(groups: CommandGroups) -> None:
                 annotators=split_names(annotators),
                 gold=gold,
                 seed=seed,
+                guidelines=text,
             )
         except StudyError as exc:
             fail(str(exc))
+        # The links first: their tokens exist nowhere else, so nothing may fail before them.
         if as_json:
             emit_json(
                 {
@@ -88,16 +122,22 @@ def register(groups: CommandGroups) -> None:
                 }
             )
             return
+        print_links(links)
         console.print(
-            f"study [bold]{created.name}[/] (id {created.study_id}): {' vs '.join(created.methods)}"
-            f", {created.items} items + {created.gold_items} gold, overlap {created.overlap}"
+            f"study [bold]{literal(created.name)}[/] (id {created.study_id}): "
+            f"{literal(' vs '.join(created.methods))}, {created.items} items + "
+            f"{created.gold_items} gold, overlap {created.overlap}"
         )
+        if created.seed is not None:
+            console.print(
+                f"[yellow]seeded with --seed {created.seed}: orders and sides are predictable "
+                "to whoever knows the seed[/]"
+            )
         if not links:
             console.print(
                 f"no annotators yet: `handsoff study add-annotator --study {created.study_id} "
                 "--name NAME`"
             )
-        print_links(links)
 
     @study.command("add-annotator")
     def add_annotator_command(
@@ -124,7 +164,7 @@ def register(groups: CommandGroups) -> None:
         try:
             link = add_annotator_with_link(
                 engine=engine,
-                base_url=settings.study_base_url,
+                base_url=links_base(settings),
                 study=study_ref,
                 name=name,
                 items=items,
@@ -187,7 +227,8 @@ def register(groups: CommandGroups) -> None:
                 revoked = revoke_annotator(session=session, study=study_ref, name=name)
         except StudyError as exc:
             fail(str(exc))
-        console.print(f"{name}: link revoked" if revoked else f"{name}: link was already revoked")
+        shown = literal(name)
+        console.print(f"{shown}: link revoked" if revoked else f"{shown}: link was already revoked")
 
     @groups.root.command("app")
     def app_command(
@@ -199,6 +240,7 @@ def register(groups: CommandGroups) -> None:
 
         from flows.cli.database import open_database
         from flows.study import app_command as streamlit_command
+        from flows.study import served_base_url
 
         settings = get_settings()
         open_database(settings)  # the schema must be at head before annotators arrive
@@ -207,9 +249,17 @@ def register(groups: CommandGroups) -> None:
                 f"[yellow]the admin page stays disabled: {admin_problem} (set one of 12 or "
                 "more characters, or HANDSOFF_ENVIRONMENT=demo for the demo)[/]"
             )
-        argv = streamlit_command(host=host or settings.app_host, port=port or settings.app_port)
+        host, port = host or settings.app_host, port or settings.app_port
+        argv = streamlit_command(host=host, port=port)
+        # The address served, unless a public one (a reverse proxy) is configured.
+        base = literal(served_base_url(app_base_url=settings.app_base_url, host=host, port=port))
         console.print(
-            f"annotation app on http://{host or settings.app_host}:{port or settings.app_port} "
-            f"(links: {settings.study_base_url}/?token=..., admin: {settings.study_base_url}/admin)"
+            f"annotation app on {literal(served_base_url(app_base_url=None, host=host, port=port))}"
+            f" (links: {base}/?token=..., admin: {base}/admin)"
         )
+        if settings.app_base_url is None and host in ("0.0.0.0", "::"):
+            console.print(
+                "[yellow]listening on every interface: set HANDSOFF_APP_BASE_URL to the address "
+                "annotators reach before creating links[/]"
+            )
         os.execv(argv[0], argv)  # Streamlit takes over this process (signals, exit code)

@@ -27,7 +27,6 @@ def run(context: DemoContext) -> None:
             methods=["handsoff", "instruct-pix2pix"],
             annotators=[DEMO_ANNOTATOR],
             gold=gold,
-            seed=0,
         )
 
     try:
