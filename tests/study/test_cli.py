@@ -172,6 +172,10 @@ def test_links_come_first_and_names_print_literally(cli_world: World) -> None:
     assert "[bold]x[/]" in lines[link_lines[0]] and "tab[/]" in lines[link_lines[1]]
     assert "esc\\x1b[31mred" in lines[link_lines[2]] and "\x1b[31m" not in result.output
     assert "[red]s[/red]" in lines[summary]
+    listed = CliRunner().invoke(build_app(), ["study", "list"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0 and "[red]s[/red]" in listed.output
+    revoked = invoke("study", "revoke", "--study", "[red]s[/red]", "--name", "tab[/]")
+    assert revoked.exit_code == 0 and "tab[/]: link revoked" in revoked.output
 
 
 def test_the_blinding_secret_is_never_printed_or_exported(

@@ -200,9 +200,9 @@ def register(groups: CommandGroups) -> None:
         for study in studies:
             table.add_row(
                 str(study.id),
-                study.name,
+                literal(study.name),
                 str(study.run_id),
-                " vs ".join(study.methods),
+                literal(" vs ".join(study.methods)),
                 str(study.items),
                 str(study.gold_items),
                 str(study.annotators),
