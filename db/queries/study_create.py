@@ -41,6 +41,8 @@ from db.queries.study_guidelines import check_guidelines
 EDIT_DONE = "done"
 # A config-hash prefix shorter than this is too easy to mistype into a different config.
 MIN_HASH_PREFIX = 6
+# `study.seed` is an INTEGER column (32-bit on PostgreSQL).
+MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def create_study(
         raise StudyError(f"overlap {overlap} needs at least {overlap} annotators, got {len(names)}")
     if gold < 0 or (items is not None and items < 1):
         raise StudyError("--items must be at least 1 and --gold at least 0")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise StudyError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
     if guidelines is not None:
         check_guidelines(guidelines)
     configs = resolve_methods(session=session, run=run, specs=methods)

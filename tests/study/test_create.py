@@ -170,6 +170,8 @@ def test_method_at_hash_prefix_selects_one_of_several_configs(engine: Engine) ->
         ({"annotators": ["a", "a"]}, "repeat"),
         ({"annotators": [" "]}, "must not be empty"),
         ({"run_id": 999}, "no run with id 999"),
+        ({"seed": 2**31}, "--seed must be between 0 and 2147483647, got 2147483648"),
+        ({"seed": -1}, "--seed must be between 0"),
     ],
 )
 def test_bad_requests_fail_clearly_and_write_nothing(
