@@ -19,20 +19,21 @@ THRESHOLDS = FlagThresholds()
 
 
 def flags_of(records: list[AnnotatorFlagData]) -> list[tuple[AnnotatorFlagData, AnnotatorFlags]]:
-    """Each annotator's flags; the majority an annotator is compared with is that of the
-    other annotators who are not revoked (revoked answers are not counted)."""
+    """Each annotator's flags; the majority an annotator is compared with is made of the
+    other annotators' counted answers (so never of a revoked annotator's)."""
     flagged = []
     for record in records:
         others: dict[int, list[bool]] = {}
         for other in records:
             if other.annotator_id == record.annotator_id or other.revoked:
                 continue
-            for option_id, verdict in other.edit_verdicts.items():
+            for option_id, verdict in other.counted_edit_verdicts.items():
                 others.setdefault(option_id, []).append(verdict)
         flags = annotator_flags(
             gold_correct=record.gold_correct,
             gold_judged=record.gold_judged,
-            seconds_per_item=record.seconds_per_item,
+            median_seconds=record.median_seconds,
+            timed_items=record.timed_items,
             own_verdicts=record.edit_verdicts,
             others_verdicts=others,
             thresholds=THRESHOLDS,

@@ -2,8 +2,8 @@
 (or gold role), and every annotator's answers. Unblinded: never call from annotator pages.
 
 Items are numbered 1..N in a fixed order (regular items, then gold items, each by id), the
-same for every administrator. An answer is counted when the item is submitted and its
-annotator is not revoked (the rule of migration 0003's views).
+same for every administrator. Whether an answer is counted is read from `v_judgments.counted`
+(db/queries/study_counted.py), never restated here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import views
 from db.models import (
     Annotator,
     Assignment,
@@ -61,10 +62,7 @@ class AnnotatorAnswers:
     preference: str | None  # an option position as "0"/"1", "tie", "both_bad" or None
     seconds_spent: float | None
     completed_at: datetime | None
-
-    @property
-    def counted(self) -> bool:
-        return self.submitted and not self.revoked
+    counted: bool  # the study views count this annotator's answers on the item
 
 
 @dataclass(frozen=True)
@@ -116,6 +114,13 @@ def _answers(
 ) -> tuple[AnnotatorAnswers, ...]:
     position_of = {option.id: option.position for option in options}
     verdicts: dict[int, dict[int, OptionAnswer]] = {}
+    view = views.judgments
+    counted = {
+        int(annotator_id)
+        for (annotator_id,) in session.execute(
+            select(view.c.annotator_id).where(view.c.item_id == item_id, view.c.counted == 1)
+        ).all()
+    }
     for annotator_id, option_id, acceptable, reason in session.execute(
         select(
             Judgment.annotator_id, Judgment.option_id, Judgment.acceptable, Judgment.reason
@@ -149,6 +154,7 @@ def _answers(
                 preference=preference or None,
                 seconds_spent=assignment.seconds_spent,
                 completed_at=assignment.completed_at,
+                counted=annotator.id in counted,
             )
         )
     return tuple(answers)

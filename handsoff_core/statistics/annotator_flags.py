@@ -18,7 +18,6 @@ Three checks, each with the count it rests on and a verdict only when that count
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -105,16 +104,22 @@ def gold_check(correct: int, judged: int, thresholds: FlagThresholds) -> GoldChe
     return GoldCheck(correct, judged, accuracy, flagged)
 
 
-def speed_check(seconds_per_item: Sequence[float], thresholds: FlagThresholds) -> SpeedCheck:
-    if any(seconds < 0 for seconds in seconds_per_item):
-        raise ValueError("seconds per item cannot be negative")
-    median = statistics.median(seconds_per_item) if seconds_per_item else None
+def speed_check(
+    median_seconds: float | None, timed_items: int, thresholds: FlagThresholds
+) -> SpeedCheck:
+    """`median_seconds` over `timed_items` items (the figure the overview shows)."""
+    if timed_items < 0 or (median_seconds is not None and median_seconds < 0):
+        raise ValueError(
+            f"need a non-negative time and count, got {median_seconds} over {timed_items}"
+        )
+    if (median_seconds is None) != (timed_items == 0):
+        raise ValueError(f"a median of {median_seconds} s over {timed_items} items cannot be")
     flagged = (
-        median is not None
-        and len(seconds_per_item) >= thresholds.min_timed_items
-        and median < thresholds.min_median_seconds
+        median_seconds is not None
+        and timed_items >= thresholds.min_timed_items
+        and median_seconds < thresholds.min_median_seconds
     )
-    return SpeedCheck(len(seconds_per_item), median, flagged)
+    return SpeedCheck(timed_items, median_seconds, flagged)
 
 
 def majority_of(votes: Sequence[bool]) -> bool | None:
@@ -154,7 +159,8 @@ def annotator_flags(
     *,
     gold_correct: int,
     gold_judged: int,
-    seconds_per_item: Sequence[float],
+    median_seconds: float | None,
+    timed_items: int,
     own_verdicts: Mapping[Unit, bool],
     others_verdicts: Mapping[Unit, Sequence[bool]],
     thresholds: FlagThresholds | None = None,
@@ -162,6 +168,6 @@ def annotator_flags(
     thresholds = thresholds or FlagThresholds()
     return AnnotatorFlags(
         gold=gold_check(gold_correct, gold_judged, thresholds),
-        speed=speed_check(seconds_per_item, thresholds),
+        speed=speed_check(median_seconds, timed_items, thresholds),
         majority=majority_agreement(own_verdicts, others_verdicts, thresholds),
     )

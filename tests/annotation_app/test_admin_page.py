@@ -295,12 +295,13 @@ def test_flags_name_the_fast_annotator_who_fails_gold(study_app: StudyApp) -> No
 
 def test_a_revoked_annotator_is_no_part_of_the_majority_others_are_compared_with() -> None:
     agree = {unit: unit % 2 == 0 for unit in range(12)}
+    disagree = {unit: not verdict for unit, verdict in agree.items()}
     records = [
-        AnnotatorFlagData(1, "ann", False, edit_verdicts=dict(agree)),
-        AnnotatorFlagData(2, "ben", False, edit_verdicts=dict(agree)),
-        # two revoked annotators who always disagree would outvote ben
-        AnnotatorFlagData(3, "rev1", True, edit_verdicts={u: not v for u, v in agree.items()}),
-        AnnotatorFlagData(4, "rev2", True, edit_verdicts={u: not v for u, v in agree.items()}),
+        AnnotatorFlagData(1, "ann", False, edit_verdicts=agree, counted_edit_verdicts=agree),
+        AnnotatorFlagData(2, "ben", False, edit_verdicts=agree, counted_edit_verdicts=agree),
+        # two revoked annotators who always disagree would outvote ben if they counted
+        AnnotatorFlagData(3, "rev1", True, edit_verdicts=disagree),
+        AnnotatorFlagData(4, "rev2", True, edit_verdicts=disagree),
     ]
     flags = {record.name: flags for record, flags in flags_of(records)}
     assert (flags["ann"].majority.units, flags["ann"].majority.agreements) == (12, 12)

@@ -1,6 +1,7 @@
 """Annotator flags: the pure checks (gold accuracy, speed, agreement with the others'
 majority against chance) on values that could be wrong, and the data they are computed from
-(submitted items only, can't judge left out) on SQLite and PostgreSQL."""
+(the study views' figures; submitted items, counted answers for the majority, can't judge
+left out) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import random
 
 import pytest
 from scipy.stats import binom, binomtest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, case, select, update
 from sqlalchemy.orm import Session
 
 from db.engine import session_scope
@@ -54,16 +55,25 @@ def test_gold_counts_that_cannot_be_are_refused() -> None:
         gold_check(-1, 2, DEFAULT)
 
 
-def test_speed_uses_the_median_not_the_mean() -> None:
-    # one long pause cannot hide a run of one-second answers, nor one quick answer flag
-    assert speed_check([1.0, 1.0, 120.0], DEFAULT).flagged
-    assert speed_check([1.0, 1.0, 120.0], DEFAULT).median_seconds == 1.0
-    assert not speed_check([0.1, 5.0, 6.0], DEFAULT).flagged
-    assert not speed_check([0.5, 0.5], DEFAULT).flagged  # too few items to say
-    assert speed_check([], DEFAULT).median_seconds is None
-    assert not speed_check([2.0, 2.0, 2.0], DEFAULT).flagged  # the threshold itself is fine
-    with pytest.raises(ValueError, match="negative"):
-        speed_check([1.0, -2.0, 3.0], DEFAULT)
+@pytest.mark.parametrize(
+    ("median", "items", "flagged"),
+    [(1.0, 3, True), (1.99, 40, True), (2.0, 40, False), (0.5, 2, False), (None, 0, False)],
+)
+def test_speed_is_flagged_below_the_median_threshold_once_enough_items_are_timed(
+    median: float | None, items: int, flagged: bool
+) -> None:
+    check = speed_check(median, items, DEFAULT)
+    assert check.flagged is flagged
+    assert (check.median_seconds, check.items) == (median, items)
+
+
+def test_times_that_cannot_be_are_refused() -> None:
+    with pytest.raises(ValueError, match="non-negative"):
+        speed_check(-1.0, 3, DEFAULT)
+    with pytest.raises(ValueError, match="cannot be"):
+        speed_check(None, 3, DEFAULT)  # three timed items have a median
+    with pytest.raises(ValueError, match="cannot be"):
+        speed_check(4.0, 0, DEFAULT)
 
 
 # --- agreement with the others' majority -------------------------------------------------
@@ -154,7 +164,8 @@ def test_reasons_name_every_flag_raised() -> None:
     flags = annotator_flags(
         gold_correct=0,
         gold_judged=4,
-        seconds_per_item=[0.5, 0.7, 0.9],
+        median_seconds=0.7,
+        timed_items=3,
         own_verdicts={unit: True for unit in range(10)},
         others_verdicts={unit: [unit < 5] for unit in range(10)},
     )
@@ -166,7 +177,8 @@ def test_reasons_name_every_flag_raised() -> None:
     clean = annotator_flags(
         gold_correct=4,
         gold_judged=4,
-        seconds_per_item=[8.0, 9.0, 10.0],
+        median_seconds=9.0,
+        timed_items=3,
         own_verdicts={},
         others_verdicts={},
     )
@@ -254,7 +266,12 @@ def test_flag_data_counts_submitted_items_only_and_leaves_cant_judge_out(
                 )
             else:
                 answer(session, ids["ben"], position, {0: CANT, 1: YES})
-        session.execute(update(Assignment).values(seconds_spent=1.5))
+        # the clock of submitted items (the open one was never submitted: no time)
+        session.execute(
+            update(Assignment)
+            .where(Assignment.completed_at.is_not(None))
+            .values(seconds_spent=case((Assignment.annotator_id == ids["ann"], 1.5), else_=3.0))
+        )
         revoke_annotator(session=session, study="flags", name="ben")
     with session_scope(engine) as session:
         records = annotator_flag_data(session=session, study_id=created.study_id)
@@ -263,11 +280,14 @@ def test_flag_data_counts_submitted_items_only_and_leaves_cant_judge_out(
     assert (data["ann"].gold_correct, data["ann"].gold_judged) == (1, 1)
     assert (data["ben"].gold_correct, data["ben"].gold_judged) == (0, 2)
     assert not data["ann"].revoked and data["ben"].revoked  # listed, marked revoked
-    assert data["ann"].seconds_per_item == [1.5] * (len(ann) - 1)  # the open item not
+    assert (data["ann"].median_seconds, data["ann"].timed_items) == (1.5, len(ann) - 1)
+    assert (data["ben"].median_seconds, data["ben"].timed_items) == (3.0, len(ben))
     regular_submitted = len([p for p, gold in ann if not gold]) - 1
     # per submitted regular item: option 0 acceptable, option 1 not
     assert (
         sorted(data["ann"].edit_verdicts.values())
         == [False] * regular_submitted + [True] * regular_submitted
     )
+    assert data["ann"].counted_edit_verdicts == data["ann"].edit_verdicts
     assert list(data["ben"].edit_verdicts.values()) == [True] * (len(ben) - 1)  # can't judge out
+    assert data["ben"].counted_edit_verdicts == {}  # revoked: nothing of ben's counts
