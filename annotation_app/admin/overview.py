@@ -13,8 +13,8 @@ from db.queries.study_admin import (
     annotator_stats,
     judgments_csv,
 )
-from db.queries.study_counted import agreement_table
-from handsoff_core.statistics.agreement import Coefficient, agreement_summary
+from db.queries.study_counted import AgreementTable, agreement_table
+from handsoff_core.statistics.agreement import AgreementSummary, Coefficient, agreement_summary
 
 
 def percent(value: float | None) -> str:
@@ -80,10 +80,17 @@ def interval(coefficient: Coefficient) -> str:
     return f"{coefficient.statistic}: [{coefficient.low:.3f}, {coefficient.high:.3f}]"
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def summarise(table: AgreementTable) -> AgreementSummary:
+    # A table always gives the same summary (the bootstrap has a fixed seed), so a rerun of
+    # the page need not resample it again; a new answer changes the table.
+    return agreement_summary(table)
+
+
 def show_agreement(study_id: int) -> None:
     with session_scope(resources.engine()) as session:
         # The report's own call on the report's own table (flows/report/study_agreement.py).
-        agreement = agreement_summary(agreement_table(session=session, study_id=study_id))
+        agreement = summarise(agreement_table(session=session, study_id=study_id))
     st.subheader("Agreement so far")
     st.caption(
         f"{agreement.units} edits rated by two or more annotators, {agreement.ratings} counted "
