@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from db.engine import make_engine, session_scope
-from db.models import Annotator, Image, Study
+from db.models import Annotator, Study
 from db.queries.study import token_hash
 from db.queries.study_admin import judgments_csv
 from db.queries.study_annotators import AccessProblem, AnnotatorAccess, authenticate
@@ -121,27 +121,6 @@ def test_app_runs_streamlit_locked_down_on_the_configured_address(
     assert options["--client.showErrorDetails"] == "none"
     assert options["--client.toolbarMode"] == "viewer"
     assert "admin page stays disabled" in " ".join(result.output.split())
-
-
-def test_bench_app_counts_every_request_and_cleans_up(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HANDSOFF_DATABASE_URL", sqlite_url)
-    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
-    result = invoke("bench", "app", "--annotators", "3", "--items", "2", "--size", "16", "--json")
-    assert result.exit_code == 0, result.output
-    figures = json.loads(result.stdout)
-    assert (figures["backend"], figures["items_answered"]) == ("sqlite", 6)
-    counts = {name: op["count"] for name, op in figures["operations"].items()}
-    assert counts == {"load_item": 6, "rerun": 21, "store_answer": 12, "preference": 6, "submit": 6}
-    assert all(
-        op["median_ms"] <= op["p95_ms"] <= op["max_ms"] for op in figures["operations"].values()
-    )
-    engine = make_engine(sqlite_url)
-    with session_scope(engine) as session:
-        assert session.scalar(select(func.count(Study.id))) == 0
-        assert session.scalar(select(func.count(Image.sha256))) == 0
-    engine.dispose()
 
 
 def stored_study(sqlite_url: str) -> Study:

@@ -1,0 +1,1 @@
+"""What the `handsoff bench` commands run, where it outgrows its command."""
