@@ -18,13 +18,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, text
 
 from db.engine import session_scope
-from db.models import Assignment, StudyItem, StudyOption
 from db.queries.study import Verdict
 from db.queries.study_admin import (
     acceptability_so_far,
@@ -32,23 +30,21 @@ from db.queries.study_admin import (
     judgments_csv,
     list_studies,
 )
-from db.queries.study_annotators import AnnotatorAccess, authenticate, revoke_annotator
-from db.queries.study_answers import (
-    SubmitOutcome,
-    record_judgment,
-    record_preference,
-    reopen_item,
-    submit_item,
-)
 from db.queries.study_counted import agreement_table
-from db.queries.study_create import create_study
-from db.queries.study_history import ReopenOutcome
 from flows.report import build_report
 from handsoff_core.statistics import agreement_summary
-from tests.study.world import METHODS, build_world
+from tests.study.answered_study import (
+    HANDSOFF,
+    IP2P,
+    REASON,
+    AnsweredStudy,
+    C,
+    N,
+    Plan,
+    Y,
+    answer_study,
+)
 
-HANDSOFF, IP2P = METHODS
-Y, N, C = Verdict.ACCEPTABLE, Verdict.NOT_ACCEPTABLE, Verdict.CANT_JUDGE
 ANSWERS: dict[str, list[tuple[Verdict, Verdict]]] = {
     "ann": [(Y, N), (Y, C), (N, N), (Y, Y), (Y, N)],
     "bob": [(Y, Y), (Y, N), (N, Y), (C, N), (N, N)],
@@ -93,111 +89,18 @@ ALPHA = 28 / 143
 EXPECTED_ANNOTATORS = {"ann": (6, 11, 1), "bob": (4, 7, 1), "cat": (4, 8, 0), "dan": (6, 12, 0)}
 
 
-@dataclass
-class AnsweredStudy:
-    id: int
-    items: list[int]  # regular item ids, i0..i4
-    option_of: dict[tuple[int, str], int]  # (item index, method) -> option id
-
-
-def answer_study(engine: Engine) -> AnsweredStudy:
-    world = build_world(engine, samples=5)
-    with session_scope(engine) as session:
-        created = create_study(
-            session=session,
-            run_id=world.run_id,
-            methods=METHODS,
-            annotators=list(ANSWERS),
-            overlap=4,
-            gold=1,
-            name="consistency",
-        )
-        ids = {}
-        for annotator in created.annotators:
-            access = authenticate(session=session, token=annotator.token)
-            assert isinstance(access, AnnotatorAccess)
-            ids[annotator.name] = access.annotator_id
-        study_id = created.study_id
-        items = list(
-            session.scalars(
-                select(StudyItem.id)
-                .where(StudyItem.study_id == study_id, StudyItem.is_gold.is_(False))
-                .order_by(StudyItem.id)
-            )
-        )
-        gold_item = session.scalar(
-            select(StudyItem.id).where(StudyItem.study_id == study_id, StudyItem.is_gold)
-        )
-        configs = {world.config_ids[m]: m for m in METHODS}
-        options = session.execute(
-            select(
-                StudyOption.id,
-                StudyOption.item_id,
-                StudyOption.position,
-                StudyOption.method_config_id,
-                StudyOption.gold_role,
-            )
-            .join(StudyItem, StudyItem.id == StudyOption.item_id)
-            .where(StudyItem.study_id == study_id)
-        ).all()
-        places = {
-            (a.annotator_id, a.item_id): (a.position, a.swap_sides)
-            for a in session.scalars(select(Assignment))
-        }
-    assert len(items) == 5 and gold_item is not None
-
-    def side(name: str, item_id: int, position: int) -> str:
-        swap = places[(ids[name], item_id)][1]
-        return "AB"[position ^ int(swap)]
-
-    def answer(name: str, item_id: int, verdicts: dict[int, Verdict], submit: bool) -> None:
-        place = places[(ids[name], item_id)][0]
-        with session_scope(engine) as session:
-            for option_position, verdict in verdicts.items():
-                assert record_judgment(
-                    session=session, annotator_id=ids[name], position=place,
-                    side=side(name, item_id, option_position), verdict=verdict,
-                    reason="too dark" if verdict is C else None,
-                )  # fmt: skip
-            assert record_preference(
-                session=session, annotator_id=ids[name], position=place, preference="tie"
-            )
-            if submit:
-                outcome = submit_item(session=session, annotator_id=ids[name], position=place)
-                assert outcome is SubmitOutcome.SUBMITTED
-
-    position_of = {(o.item_id, configs.get(o.method_config_id)): o.position for o in options}
-    for name, rows in ANSWERS.items():
-        for index, (handsoff, ip2p) in enumerate(rows):
-            item_id = items[index]
-            verdicts = {position_of[(item_id, HANDSOFF)]: handsoff}
-            verdicts[position_of[(item_id, IP2P)]] = ip2p
-            answer(name, item_id, verdicts, submit=(name, index) not in OPEN)
-        if name in GOLD_ANSWERED:
-            gold = {o.position: (Y if o.gold_role == "gold_target" else N) for o in options
-                    if o.item_id == gold_item}  # fmt: skip
-            answer(name, gold_item, gold, submit=True)
-    for name, index in REOPENED:
-        with session_scope(engine) as session:
-            place = places[(ids[name], items[index])][0]
-            outcome = reopen_item(session=session, annotator_id=ids[name], position=place)
-            assert outcome is ReopenOutcome.REOPENED
-    with session_scope(engine) as session:
-        assert revoke_annotator(session=session, study=study_id, name=REVOKED)
-    return AnsweredStudy(
-        id=study_id,
-        items=items,
-        option_of={
-            (items.index(o.item_id), configs[o.method_config_id]): o.id
-            for o in options
-            if o.method_config_id
-        },
-    )
+PLAN = Plan(
+    answers=ANSWERS,
+    open=frozenset(OPEN),
+    reopened=frozenset(REOPENED),
+    gold_answered=frozenset(GOLD_ANSWERED),
+    revoked=frozenset({REVOKED}),
+)
 
 
 @pytest.fixture
 def study(engine: Engine) -> AnsweredStudy:
-    return answer_study(engine)
+    return answer_study(engine, PLAN)
 
 
 def expected_table(study: AnsweredStudy) -> dict[int, tuple[int, int]]:
@@ -353,7 +256,7 @@ def test_the_csv_export_keeps_every_answer_and_marks_the_counted_ones(
     assert all(r["counted"] == "False" for r in rows if r["annotator"] == REVOKED)
     assert all(r["annotator_revoked"] == "True" for r in rows if r["annotator"] == REVOKED)
     assert all(r["counted"] == "False" for r in rows if r["submitted"] == "False")
-    assert {r["reason"] for r in rows if r["verdict"] == "cant_judge"} == {"too dark"}
+    assert {r["reason"] for r in rows if r["verdict"] == "cant_judge"} == {REASON}
     for method, (verdicts, acceptable, cant, *_) in EXPECTED_METHODS.items():
         mine = [r for r in counted if r["method"] == method]
         assert sum(r["verdict"] != "cant_judge" for r in mine) == verdicts
