@@ -5,7 +5,8 @@ The study queries are split by concern:
 - `study_annotators`: annotators, their tokens and personal orders, revocation;
 - `study_answers`: what an annotator's page loads and writes (blind by construction);
 - `study_history`: the annotator's answer history (append-only events), reopening, guidelines;
-- `study_admin`: progress, gold accuracy, time per item, agreement, CSV export.
+- `study_counted`: which answers count (read from the study views) and the agreement table;
+- `study_admin`: progress, gold accuracy, time per item, acceptability, CSV export.
 """
 
 from __future__ import annotations
