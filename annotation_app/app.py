@@ -12,7 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages": Streamlit treats a `pages/` folder beside the entry script as the old
+# multipage layout, and until this script has run once in the process it serves `/admin`
+# straight from that folder, without this frame and with a page menu of every script.
+PAGES = Path(__file__).parent / "screens"
 
 # A neutral title: the browser tab must not say what is being compared.
 st.set_page_config(page_title="Image edit study", layout="wide")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotation_app import resources
+from annotation_app.annotator.text import escape_markdown
 from db.engine import session_scope
 from db.queries.study_flags import AnnotatorFlagData, annotator_flag_data
 from handsoff_core.statistics.annotator_flags import (
@@ -89,7 +90,8 @@ def show_flags(study_id: int) -> None:
     rows = flags_of(records)
     flagged = [record.name for record, flags in rows if flags.reasons]
     if flagged:
-        st.warning(f"{len(flagged)} of {len(rows)} annotators flagged: {', '.join(flagged)}")
+        names = ", ".join(escape_markdown(name) for name in flagged)
+        st.warning(f"{len(flagged)} of {len(rows)} annotators flagged: {names}")
     else:
         st.success(f"No annotator flagged ({len(rows)} checked).")
     st.dataframe(

@@ -4,9 +4,11 @@ their method or gold role, and every annotator's answers (counted or not)."""
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from annotation_app import resources
 from annotation_app.admin.sign_in import KEY
+from annotation_app.annotator.text import escape_markdown
 from db.engine import session_scope
 from db.queries.study import PREFERENCE_BOTH_BAD, PREFERENCE_TIE, Verdict
 from db.queries.study_items_admin import (
@@ -25,7 +27,8 @@ VERDICT_TEXT = {
     Verdict.NOT_ACCEPTABLE: "✗ not acceptable",
     Verdict.CANT_JUDGE: "? can't judge",
 }
-IMAGE_WIDTH = 360
+# Small enough that the images and the answers fit a 1280x800 screen together.
+IMAGE_WIDTH = 200
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -39,10 +42,11 @@ def _step(delta: int, total: int) -> None:
     st.session_state[NUMBER] = min(total, max(1, int(st.session_state.get(NUMBER, 1)) + delta))
 
 
-def choose_number(total: int) -> int:
+def choose_number(total: int) -> tuple[int, DeltaGenerator]:
+    """The chosen item number, and the space beside the controls (for the item's details)."""
     if int(st.session_state.get(NUMBER, 1)) > total:  # another study, fewer items
         st.session_state[NUMBER] = total
-    previous, number, following = st.columns([1, 2, 1], vertical_alignment="bottom")
+    previous, number, following, beside = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
     previous.button(
         "← Previous",
         key=f"{KEY}item_previous",
@@ -62,7 +66,7 @@ def choose_number(total: int) -> int:
         disabled=int(st.session_state.get(NUMBER, 1)) >= total,
         use_container_width=True,
     )
-    return int(chosen)
+    return int(chosen), beside
 
 
 def verdict_text(answers: AnnotatorAnswers, position: int) -> str:
@@ -107,7 +111,7 @@ def show_images(item: AdminItem) -> None:
     for column, (caption, sha256) in zip(columns, captions, strict=True):
         png = stored_png(sha256)
         with column:
-            st.markdown(f"**{caption}**")
+            st.markdown(f"**{escape_markdown(caption)}**")
             if png is None:
                 st.warning("image missing from the store")
             else:
@@ -145,20 +149,19 @@ def show_answers(item: AdminItem) -> None:
 
 
 def show_item_view(study_id: int) -> None:
-    st.subheader("Per item")
     with session_scope(resources.engine()) as session:
         total = len(study_item_ids(session=session, study_id=study_id))
     if total == 0:
         st.info("This study has no items.")
         return
-    number = choose_number(total)
+    number, beside = choose_number(total)
     with session_scope(resources.engine()) as session:
         item = admin_item(session=session, study_id=study_id, number=number)
     kind = "gold item" if item.is_gold else "regular item"
-    st.markdown(f"#### {item.instruction}")
-    st.caption(
-        f"Item {item.number} of {item.total} · {kind} · sample {item.sample_external_id} · "
-        f"item id {item.item_id}"
+    beside.caption(
+        f"Item {item.number} of {item.total} · {kind} · sample "
+        f"{escape_markdown(item.sample_external_id)} · item id {item.item_id}"
     )
+    st.markdown(f"#### {escape_markdown(item.instruction)}")
     show_images(item)
     show_answers(item)

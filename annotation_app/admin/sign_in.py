@@ -72,14 +72,15 @@ def require_sign_in() -> None:
     if st.session_state.get(f"{KEY}signed_in"):
         return
     st.title(TITLE)
-    with st.form(f"{KEY}sign_in"):
+    column, _ = st.columns([1, 2])  # a password field need not span a wide screen
+    with column, st.form(f"{KEY}sign_in"):
         password = st.text_input("Admin password", type="password", key=f"{KEY}password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
         client = client_key()
         refusal = throttle().check(client)
         if refusal is not None:  # not even compared: a guess during the wait tells nothing
-            st.error(refusal_message(refusal))
+            column.error(refusal_message(refusal))
             st.stop()
         if password_matches(password):
             throttle().record_success(client)
@@ -87,7 +88,7 @@ def require_sign_in() -> None:
             st.session_state.pop(f"{KEY}password", None)
             st.rerun()
         refusal = throttle().record_failure(client)
-        st.error(refusal_message(refusal) if refusal is not None else "Wrong password.")
+        column.error(refusal_message(refusal) if refusal is not None else "Wrong password.")
     st.stop()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, case, select, update
 from streamlit.testing.v1 import AppTest
 
 from annotation_app.admin.flags import flags_of
+from annotation_app.annotator.text import escape_markdown
 from db.engine import session_scope
 from db.models import Annotator, Assignment, StudyItem, StudyOption
 from db.queries.study import SIDE_LABELS, Verdict
@@ -25,7 +26,7 @@ from db.settings import DEMO_ADMIN_PASSWORD
 from tests.annotation_app.conftest import ADMIN_PASSWORD, StudyApp, configure_app
 from tests.annotation_app.test_annotate_page import answer_current
 
-ADMIN = "pages/admin.py"
+ADMIN = "screens/admin.py"
 
 
 def sign_in(app: AppTest, password: str) -> AppTest:
@@ -224,7 +225,8 @@ def test_the_per_item_view_shows_each_answer_with_its_method_and_whether_it_coun
     assert rows.loc["bob", "better"] == f"{labels[1]} ({bob[1]})"
     captions = [m.value for m in app.markdown]
     assert "**Input**" in captions
-    assert f"**Option 0: {labels[0]}**" in captions and f"**Option 1: {labels[1]}**" in captions
+    for option in (0, 1):  # method names shown literally, not as markdown
+        assert f"**{escape_markdown(f'Option {option}: {labels[option]}')}**" in captions
     assert "1 counted" in next(c for c in captions if c.startswith("**Answers**"))
     assert len([e for e in app.main if type(e).__name__ == "Image"]) == 3
 
@@ -238,8 +240,10 @@ def test_the_per_item_view_shows_each_answer_with_its_method_and_whether_it_coun
     app.number_input(key="admin_item_number").set_value(4).run()  # the gold item comes last
     assert app.button(key="admin_item_next").disabled
     captions = [m.value for m in app.markdown]
-    assert any("gold: unedited source (expected not acceptable)" in c for c in captions)
-    assert any("gold: target (expected acceptable)" in c for c in captions)
+    assert any(
+        escape_markdown("gold: unedited source (expected not acceptable)") in c for c in captions
+    )
+    assert any(escape_markdown("gold: target (expected acceptable)") in c for c in captions)
     assert any(f"item id {gold}" in c.value for c in app.caption)
     app.button(key="admin_item_previous").click().run()
     assert app.number_input(key="admin_item_number").value == 3

@@ -17,7 +17,7 @@ from db.settings import DEMO_ADMIN_PASSWORD, load_settings
 from flows.cli.app import build_app
 from tests.annotation_app.conftest import ADMIN_PASSWORD, StudyApp, configure_app
 
-ADMIN = "pages/admin.py"
+ADMIN = "screens/admin.py"
 UNSAFE = {
     "empty": ("", "is empty"),
     "short": ("eleven-char", "is shorter than 12 characters"),
