@@ -46,8 +46,8 @@ def add_study_section(
     section.say(
         f"Study {header.id} on run {header.run_id}: {compared}; {header.items} items and "
         f"{header.gold_items} gold items, {header.overlap} annotators per item, "
-        f"{header.annotators} annotators, {header.judgments} counted judgments, "
-        f"{header.cant_judge} can't judge."
+        f"{header.annotators} annotators, {header.judgments} counted judgments (gold items "
+        f"included), {header.cant_judge} can't judge."
     )
     if header.not_counted:
         section.say(

@@ -392,7 +392,7 @@ def check_study(
     report.check_line(
         f"Study {study_id} on run {run_id}: {names[first]} vs {names[second]}; {items} items "
         f"and {gold} gold items, {overlap} annotators per item, {annotators} annotators, "
-        f"{judgments} counted judgments, {cant_judge} can't judge."
+        f"{judgments} counted judgments (gold items included), {cant_judge} can't judge."
     )
     report.check_line(
         f"{not_counted} stored answers are not counted: items not submitted (or reopened and "

@@ -188,7 +188,9 @@ def test_the_report_says_the_same(engine: Engine, study: AnsweredStudy) -> None:
     assert rates == pytest.approx({HANDSOFF: 9 / 12, IP2P: 4 / 12})
     text_lines = [b.text for s in report.sections for b in s.blocks if hasattr(b, "text")]
     assert any(
-        f"{COUNTED_VERDICTS} counted judgments, {CANT_JUDGE} can't judge." in t for t in text_lines
+        f"{COUNTED_VERDICTS} counted judgments (gold items included), {CANT_JUDGE} can't judge."
+        in t
+        for t in text_lines
     )
     assert any(t.startswith(f"{NOT_COUNTED} stored answers are not counted") for t in text_lines)
     agreement = {r["statistic"]: r for r in tables[f"agreement_study{study.id}"].records}
