@@ -4,6 +4,7 @@ their method or gold role, and every annotator's answers (counted or not)."""
 from __future__ import annotations
 
 import streamlit as st
+from PIL import Image
 from streamlit.delta_generator import DeltaGenerator
 
 from annotation_app import resources
@@ -113,9 +114,13 @@ def show_images(item: AdminItem) -> None:
         with column:
             st.markdown(f"**{escape_markdown(caption)}**")
             if png is None:
-                st.warning("image missing from the store")
-            else:
+                st.warning(f"image {sha256[:12]} is missing from the store")
+                continue
+            try:
                 st.image(png, width=IMAGE_WIDTH)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                # the answers are still worth reading when one stored image is broken
+                st.warning(f"image {sha256[:12]} cannot be decoded")
 
 
 def show_answers(item: AdminItem) -> None:

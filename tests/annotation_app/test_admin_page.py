@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from annotation_app.admin.flags import flags_of
 from annotation_app.annotator.text import escape_markdown
 from db.engine import session_scope
-from db.models import Annotator, Assignment, StudyItem, StudyOption
+from db.models import Annotator, Assignment, Image, StudyItem, StudyOption
 from db.queries.study import SIDE_LABELS, Verdict
 from db.queries.study_admin import judgments_csv, list_studies
 from db.queries.study_annotators import revoke_annotator
@@ -319,3 +319,19 @@ def test_nothing_in_the_sidebar_of_the_admin_page(study_app: StudyApp) -> None:
     app = sign_in(study_app.open(page=ADMIN), ADMIN_PASSWORD)
     for name in ("Overview", "Per item", "Flags"):
         assert not section(app, name).sidebar.children, name
+
+
+def test_a_broken_stored_image_is_named_and_the_answers_still_shown(study_app: StudyApp) -> None:
+    (first, _, _), _ = regular_and_gold_items(study_app.engine)
+    with session_scope(study_app.engine) as session:
+        sha = session.scalar(
+            select(StudyOption.image_sha256).where(
+                StudyOption.item_id == first, StudyOption.position == 1
+            )
+        )
+        session.execute(update(Image).where(Image.sha256 == sha).values(data=b"not a png"))
+    app = section(sign_in(study_app.open(page=ADMIN), ADMIN_PASSWORD), "Per item")
+    assert not app.exception
+    assert [w.value for w in app.warning] == [f"image {sha[:12]} cannot be decoded"]
+    assert len([e for e in app.main if type(e).__name__ == "Image"]) == 2
+    assert list(app.dataframe[0].value["annotator"]) == ["alice", "bob"]
