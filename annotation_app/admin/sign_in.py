@@ -78,16 +78,16 @@ def require_sign_in() -> None:
         submitted = st.form_submit_button("Sign in")
     if submitted:
         client = client_key()
-        refusal = throttle().check(client)
+        refusal = throttle().begin_attempt(client)
         if refusal is not None:  # not even compared: a guess during the wait tells nothing
             column.error(refusal_message(refusal))
             st.stop()
         if password_matches(password):
-            throttle().record_success(client)
+            throttle().succeeded(client)
             st.session_state[f"{KEY}signed_in"] = True
             st.session_state.pop(f"{KEY}password", None)
             st.rerun()
-        refusal = throttle().record_failure(client)
+        refusal = throttle().failed(client)
         column.error(refusal_message(refusal) if refusal is not None else "Wrong password.")
     st.stop()
 

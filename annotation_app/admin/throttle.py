@@ -77,10 +77,16 @@ class _ClientRecord:
     consecutive: int = 0
     last_failure: float = 0.0
     locked_until: float = 0.0
+    lockout_logged: bool = False
 
 
 class SignInThrottle:
-    """Thread-safe: Streamlit runs each session's script in its own thread."""
+    """Thread-safe: Streamlit runs each session's script in its own thread.
+
+    An attempt counts as a failure from the moment it is let through (`begin_attempt`)
+    until `succeeded` clears it, so attempts sent in parallel from many tabs cannot all
+    slip through one back-off; `failed` confirms it (and logs a lock-out it caused).
+    """
 
     def __init__(self, policy: ThrottlePolicy, clock: Callable[[], float] | None = None) -> None:
         self.policy = policy
@@ -91,25 +97,17 @@ class SignInThrottle:
 
     def check(self, client: str) -> Refusal | None:
         """None when `client` may try a password now."""
-        now = self._clock()
         with self._lock:
-            record = self._clients.get(client)
-            if record is None:
-                return None
-            if now < record.locked_until:
-                return Refusal(locked_out=True, retry_after=record.locked_until - now)
-            if record.locked_until:  # the lock-out is over: start afresh
-                del self._clients[client]
-                return None
-            ready_at = record.last_failure + self.policy.backoff(record.consecutive)
-            if now < ready_at:
-                return Refusal(locked_out=False, retry_after=ready_at - now)
-            return None
+            return self._refusal(client, self._clock())
 
-    def record_failure(self, client: str) -> Refusal | None:
-        """A wrong password from `client`; the refusal its next attempt would get now."""
+    def begin_attempt(self, client: str) -> Refusal | None:
+        """Let an attempt through (None, and it counts as a failure until `succeeded`), or
+        refuse it without looking at the password."""
         now = self._clock()
         with self._lock:
+            refusal = self._refusal(client, now)
+            if refusal is not None:
+                return refusal
             record = self._clients.setdefault(client, _ClientRecord())
             window_start = now - self.policy.lockout_window_seconds
             recent = [at for at in record.failures if at > window_start]
@@ -119,6 +117,16 @@ class SignInThrottle:
             record.last_failure = now
             if len(record.failures) >= self.policy.lockout_failures:
                 record.locked_until = now + self.policy.lockout_seconds
+            self._forget_idle(now)
+            return None
+
+    def failed(self, client: str) -> Refusal | None:
+        """The attempt's password was wrong; the refusal the next attempt would get now."""
+        now = self._clock()
+        with self._lock:
+            record = self._clients.get(client)
+            if record is not None and now < record.locked_until and not record.lockout_logged:
+                record.lockout_logged = True
                 log.warning(
                     "admin sign-in locked out: client %s, %d failed sign-ins within %.0f s, "
                     "at %s, locked for %.0f s",
@@ -128,12 +136,26 @@ class SignInThrottle:
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     self.policy.lockout_seconds,
                 )
-            self._forget_idle(now)
-        return self.check(client)
+            return self._refusal(client, now)
 
-    def record_success(self, client: str) -> None:
+    def succeeded(self, client: str) -> None:
+        """The right password: the client's failures are forgotten."""
         with self._lock:
             self._clients.pop(client, None)
+
+    def _refusal(self, client: str, now: float) -> Refusal | None:
+        record = self._clients.get(client)
+        if record is None:
+            return None
+        if now < record.locked_until:
+            return Refusal(locked_out=True, retry_after=record.locked_until - now)
+        if record.locked_until:  # the lock-out is over: start afresh
+            del self._clients[client]
+            return None
+        ready_at = record.last_failure + self.policy.backoff(record.consecutive)
+        if now < ready_at:
+            return Refusal(locked_out=False, retry_after=ready_at - now)
+        return None
 
     def _forget_idle(self, now: float) -> None:
         if len(self._clients) <= MAX_CLIENTS:

@@ -190,12 +190,38 @@ def test_the_lock_out_threshold_and_times_come_from_the_settings(
 # --- the throttle itself -----------------------------------------------------------------
 
 
+def attempt_fails(throttle: SignInThrottle, client: str) -> None:
+    assert throttle.begin_attempt(client) is None
+    throttle.failed(client)
+
+
 def test_clients_are_throttled_independently() -> None:
-    clock = Clock()
-    throttle = SignInThrottle(ThrottlePolicy(lockout_failures=3), clock)
-    throttle.record_failure("10.0.0.1")
+    throttle = SignInThrottle(ThrottlePolicy(lockout_failures=3), Clock())
+    attempt_fails(throttle, "10.0.0.1")
     assert throttle.check("10.0.0.1") is not None
     assert throttle.check("10.0.0.2") is None
+
+
+def test_attempts_in_parallel_do_not_slip_through_one_back_off() -> None:
+    clock = Clock()
+    throttle = SignInThrottle(ThrottlePolicy(lockout_failures=3), clock)
+    attempt_fails(throttle, "c")
+    clock.now += 1
+    # many tabs submit at once: only the first is looked at until it is resolved
+    assert throttle.begin_attempt("c") is None
+    refused = [throttle.begin_attempt("c") for _ in range(50)]
+    assert all(r is not None and not r.locked_out for r in refused)
+    throttle.succeeded("c")  # that one had the right password
+    assert throttle.check("c") is None
+
+
+def test_the_attempt_that_reaches_the_limit_may_still_succeed() -> None:
+    clock = Clock()
+    throttle = SignInThrottle(ThrottlePolicy(lockout_failures=2, backoff_base_seconds=0), clock)
+    attempt_fails(throttle, "c")
+    assert throttle.begin_attempt("c") is None  # the second attempt is looked at
+    throttle.succeeded("c")
+    assert throttle.check("c") is None  # no lock-out: it was right
 
 
 def test_failures_older_than_the_window_are_forgiven() -> None:
@@ -203,10 +229,11 @@ def test_failures_older_than_the_window_are_forgiven() -> None:
     policy = ThrottlePolicy(lockout_failures=3, lockout_window_seconds=100, backoff_max_seconds=8)
     throttle = SignInThrottle(policy, clock)
     for _ in range(2):
-        throttle.record_failure("c")
+        attempt_fails(throttle, "c")
         clock.now += 10
     clock.now += 100  # both failures leave the window
-    refusal = throttle.record_failure("c")
+    assert throttle.begin_attempt("c") is None
+    refusal = throttle.failed("c")
     assert refusal is not None and not refusal.locked_out
     assert refusal.retry_after == pytest.approx(1.0)  # back-off starts over too
 
