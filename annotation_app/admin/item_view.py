@@ -112,15 +112,18 @@ def show_images(item: AdminItem) -> None:
     for column, (caption, sha256) in zip(columns, captions, strict=True):
         png = stored_png(sha256)
         with column:
-            st.markdown(f"**{escape_markdown(caption)}**")
+            # captions below the images (plain text), so the images line up however long
+            # a caption is
             if png is None:
-                st.warning(f"image {sha256[:12]} is missing from the store")
+                st.warning(
+                    f"{escape_markdown(caption)}: image {sha256[:12]} is missing from the store"
+                )
                 continue
             try:
-                st.image(png, width=IMAGE_WIDTH)
+                st.image(png, width=IMAGE_WIDTH, caption=caption)
             except (OSError, ValueError, Image.DecompressionBombError):
                 # the answers are still worth reading when one stored image is broken
-                st.warning(f"image {sha256[:12]} cannot be decoded")
+                st.warning(f"{escape_markdown(caption)}: image {sha256[:12]} cannot be decoded")
 
 
 def show_answers(item: AdminItem) -> None:
