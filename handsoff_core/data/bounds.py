@@ -65,6 +65,16 @@ def confined_path(root: Path, relative: str, *, limits: ReadLimits, what: str) -
             "folder explicitly to import it)"
         )
     path = root / candidate
+    try:
+        return _checked(root, path, relative, limits=limits, what=what)
+    except OSError as exc:
+        # A name the file system refuses to look up (too long, ...): this record only.
+        raise PathRefused(
+            f"{what}: path {relative!r} cannot be looked up ({exc.strerror})"
+        ) from None
+
+
+def _checked(root: Path, path: Path, relative: str, *, limits: ReadLimits, what: str) -> Path:
     if not limits.allow_symlinks:
         link = _symlink_below(root, path)
         if link is not None:

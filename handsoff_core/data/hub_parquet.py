@@ -111,6 +111,21 @@ def _best_id(row: dict[str, Any], origin: str) -> str:
     return origin
 
 
+def _batch_rows(batch: Any) -> list[dict[str, Any] | UnicodeDecodeError]:
+    """The rows of a record batch; a row whose text is not UTF-8 (parquet writers need not
+    check) comes back as its decoding error, the other rows of the batch as rows."""
+    try:
+        return list(batch.to_pylist())
+    except UnicodeDecodeError:
+        rows: list[dict[str, Any] | UnicodeDecodeError] = []
+        for index in range(batch.num_rows):
+            try:
+                rows.extend(batch.slice(index, 1).to_pylist())
+            except UnicodeDecodeError as exc:
+                rows.append(exc)
+        return rows
+
+
 def read_hub_parquet(
     path: Path, *, limits: ReadLimits = DEFAULT_LIMITS
 ) -> Iterator[SampleRecord | RejectedRecord]:
@@ -126,9 +141,12 @@ def read_hub_parquet(
     for shard, parquet in opened:
         row_number = 0
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(REQUIRED_COLUMNS)):
-            for row in batch.to_pylist():
+            for row in _batch_rows(batch):
                 origin = f"{shard.name} row {row_number}"
                 row_number += 1
+                if isinstance(row, UnicodeDecodeError):
+                    yield RejectedRecord(origin, f"{origin}: a text column is not UTF-8 ({row})")
+                    continue
                 try:
                     yield _row_record(row, origin=origin, max_bytes=limits.max_file_bytes)
                 except ValueError as exc:

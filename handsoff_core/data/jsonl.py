@@ -63,10 +63,10 @@ def _blob(base: Path, relative: str | None, key: str, limits: ReadLimits) -> Ima
     if relative is None:
         return None
     path = confined_path(base, relative, limits=limits, what=repr(key))
-    if not path.is_file():
-        raise ValueError(f"{key!r}: referenced file {relative} is missing")
     what = f"{key!r} {relative!r}"
     try:
+        if not path.is_file():
+            raise ValueError(f"{key!r}: referenced file {relative} is missing")
         return ImageBlob(
             data=read_bounded(path, max_bytes=limits.max_file_bytes, what=what), origin=relative
         )
