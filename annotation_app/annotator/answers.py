@@ -58,20 +58,7 @@ def reason_key(position: int, side: str) -> str:
 
 def on_reason(token: str, position: int, side: str) -> None:
     """Store the optional reason typed for "can't judge" (the verdict stays)."""
-    reason = str(st.session_state.get(reason_key(position, side), "")).strip()
-    with annotator_session(token) as (session, access):
-        if access is None:
-            return
-        stored = record_judgment(
-            session=session,
-            annotator_id=access.annotator_id,
-            position=position,
-            side=side,
-            verdict=Verdict.CANT_JUDGE,
-            reason=reason or None,
-        )
-    if not stored:
-        notify(ALREADY_SUBMITTED)
+    on_judgment(token, position, side, Verdict.CANT_JUDGE)
 
 
 def on_preference(token: str, position: int, preference: str) -> None:

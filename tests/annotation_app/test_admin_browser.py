@@ -5,11 +5,8 @@ kept as test artifacts (admin-*.png in HANDSOFF_TEST_ARTIFACTS, default tests/ar
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +18,11 @@ from db.engine import make_engine, session_scope
 from db.models import Annotator, Assignment, StudyItem, StudyOption
 from db.queries.study import Verdict
 from db.queries.study_create import create_study
-from flows.study import app_command
 from tests.annotation_app.test_browser import (  # noqa: F401 (fixtures)
     ARTIFACTS,
     body_text,
     browser,
-    free_port,
+    serve_app,
     set_viewport,
     wait_for,
 )
@@ -93,32 +89,9 @@ def served_admin(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, W
         )  # fmt: skip
     answer_study(engine)
     engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "HANDSOFF_DATABASE_URL": url,
-        "HANDSOFF_HOME": str(tmp_path / "home"),
-        "HANDSOFF_ADMIN_PASSWORD": PASSWORD,
-        "HANDSOFF_ENVIRONMENT": "development",
-    }
-    server = subprocess.Popen(
-        app_command(host="127.0.0.1", port=port),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(
-            lambda: urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).status == 200,
-            60,
-            "streamlit health",
-        )
+    settings = {"HANDSOFF_ADMIN_PASSWORD": PASSWORD, "HANDSOFF_ENVIRONMENT": "development"}
+    with serve_app(url, tmp_path, settings) as base:
         yield base, world
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def visible(driver: Any, selector: str) -> int:

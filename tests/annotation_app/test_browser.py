@@ -77,12 +77,23 @@ def served_study(
         )
         if guidelines is not None:
             session.execute(update(Study).values(guidelines=guidelines))
+    try:
+        with serve_app(url, tmp_path, {"HANDSOFF_ADMIN_PASSWORD": "browser-test-admin"}) as base:
+            yield base, created.annotators[0].token, engine, world
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def serve_app(url: str, tmp_path: Path, settings: dict[str, str]) -> Iterator[str]:
+    """`streamlit run` of the app on a free port over database `url`, with `settings` as
+    environment variables; yields the base URL once the server answers its health check."""
     port = free_port()
     env = {
         **os.environ,
         "HANDSOFF_DATABASE_URL": url,
         "HANDSOFF_HOME": str(tmp_path / "home"),
-        "HANDSOFF_ADMIN_PASSWORD": "browser-test-admin",
+        **settings,
     }
     server = subprocess.Popen(
         app_command(host="127.0.0.1", port=port),
@@ -98,11 +109,10 @@ def served_study(
             60,
             "streamlit health",
         )
-        yield base, created.annotators[0].token, engine, world
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=20)
-        engine.dispose()
 
 
 @pytest.fixture
