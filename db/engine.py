@@ -1,9 +1,13 @@
-"""Engines and sessions. One engine per URL per process; SQLite gets foreign keys and a
-busy timeout so concurrent writers wait instead of failing."""
+"""Engines and sessions. One engine per URL per process; SQLite gets foreign keys, WAL mode
+and a busy timeout so concurrent writers wait (for a while) instead of failing at once.
+
+How long a write waits for another session's lock is a setting per backend
+(`HANDSOFF_SQLITE_BUSY_TIMEOUT_S`, `HANDSOFF_POSTGRES_LOCK_TIMEOUT_S`); past it the driver
+raises "database is locked" / "lock timeout", which the CLI reports as exit 11."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -11,27 +15,61 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+from db.settings import load_settings
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Set before journal_mode: switching to WAL may itself have to wait for a lock.
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    return on_connect
+
+
+def _milliseconds(seconds: float) -> int:
+    """A wait in whole milliseconds; a positive wait never rounds down to 0 (which means
+    "never wait" to SQLite and "wait forever" to PostgreSQL)."""
+    if seconds < 0:
+        raise ValueError(f"a lock wait must be 0 s or more, got {seconds} s")
+    return max(1, round(seconds * 1000)) if seconds > 0 else 0
+
+
+def _with_postgres_lock_timeout(url: str, lock_timeout_ms: int, kwargs: dict[str, Any]) -> None:
+    """Add `-c lock_timeout=N` to the libpq options, keeping any the URL or caller gave."""
+    from sqlalchemy.engine import make_url
+
+    connect_args = dict(kwargs.get("connect_args", {}))
+    given = connect_args.get("options", make_url(url).query.get("options", ""))
+    if isinstance(given, tuple):  # a query key given twice
+        given = " ".join(given)
+    connect_args["options"] = f"{given} -c lock_timeout={lock_timeout_ms}".strip()
+    kwargs["connect_args"] = connect_args
+
+
+def make_engine(url: str, *, lock_timeout_s: float | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url`. `lock_timeout_s`: how long a write waits for a lock another
+    session holds (None: the backend's setting, see `db.settings`)."""
     if url.startswith("sqlite"):
         from pathlib import Path
 
         from sqlalchemy.engine import make_url
 
+        if lock_timeout_s is None:
+            lock_timeout_s = load_settings().sqlite_busy_timeout_s
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(_milliseconds(lock_timeout_s)))
         return engine
+    if lock_timeout_s is None:
+        lock_timeout_s = load_settings().postgres_lock_timeout_s
+    if lock_timeout_s > 0 and url.startswith("postgresql"):
+        _with_postgres_lock_timeout(url, _milliseconds(lock_timeout_s), kwargs)
     # pool_pre_ping: a restarted PostgreSQL must not hand out dead connections.
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

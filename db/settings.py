@@ -45,6 +45,19 @@ class Settings(BaseSettings):
         description="Upgrade the schema to head when a command finds it behind "
         "(set false on shared databases whose migrations an operator runs).",
     )
+    sqlite_busy_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="SQLite: how long a writer waits for another writer's lock before the "
+        "command fails with `database locked` (exit 11). WAL mode lets readers go on meanwhile.",
+    )
+    postgres_lock_timeout_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="PostgreSQL: how long a statement waits for a row or table lock held by "
+        "another session before the command fails with `database locked` (exit 11); "
+        "0 waits as long as it takes (PostgreSQL's own default).",
+    )
     environment: Literal["development", "demo", "production"] = "development"
     admin_password: SecretStr = SecretStr(DEMO_ADMIN_PASSWORD)
     # Failed admin sign-ins: each one doubles the wait before the next attempt (from the
