@@ -26,8 +26,8 @@ from db.queries.metrics import (
     insert_metric_values,
     scored_versions,
 )
-from flows.retry import retry_database
-from flows.work import ImageReader, RunPlan, SampleRef, chunks, load_plan
+from flows.orchestration.retry import retry_database
+from flows.runs.plan import ImageReader, RunPlan, SampleRef, chunks, load_plan
 
 if TYPE_CHECKING:
     from handsoff_core.metrics import MetricModels

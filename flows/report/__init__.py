@@ -13,7 +13,7 @@ from flows.report.render import render_csv, render_markdown, render_text
 
 # Heavier entry points (matplotlib, pyarrow, prefect) are imported from their modules:
 # flows.report.export.write_report_files, flows.report.html.render_html,
-# flows.report.artifact.publish_artifact, flows.report.flow.report_flow.
+# flows.orchestration.report_artifact.publish_artifact, flows.orchestration.report.report_flow.
 __all__ = [
     "Report",
     "ReportInputError",

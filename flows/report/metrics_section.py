@@ -159,7 +159,7 @@ def _measurement_caveat(header: RunHeader) -> str | None:
     """Say so when the numbers measure nothing: synthetic rows, or models with random weights
     (the tiny and sd14-arch profiles), whose images are noise."""
     if "synthetic" in header.provenance:
-        return "Synthetic rows (flows.report.synthetic): these numbers test the report only."
+        return "Synthetic rows (flows.bench.synthetic_run): these numbers test the report only."
     from handsoff_core.errors import ConfigError
     from handsoff_core.models.profiles import parse_profile
 

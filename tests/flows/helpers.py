@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from db.engine import session_scope
 from db.models import Edit, Image, Sample
-from flows.dataset_import import import_dataset_path
+from flows.importing import import_dataset_path
 
 
 def import_synthetic(engine: Engine, path: Path, *, name: str) -> str:

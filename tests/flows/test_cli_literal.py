@@ -14,7 +14,7 @@ from db.engine import make_engine, session_scope
 from db.models import Dataset
 from flows.cli.app import build_app
 from flows.cli.common import literal
-from flows.runs import RunRequest, create_run
+from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import import_synthetic
 
 # Markup that rich would swallow or act on, and control characters a terminal would act on.

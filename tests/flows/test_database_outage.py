@@ -19,7 +19,7 @@ from db.migrate import upgrade
 from db.models import Edit
 from db.queries.edits import duplicate_edit_keys, orphan_images
 from db.queries.runs import get_run
-from flows.runs import RunRequest, create_run
+from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import import_synthetic
 from tests.flows.processes import postgres_binaries, throwaway_postgres, wait_for
 
@@ -53,7 +53,7 @@ def test_run_completes_across_a_postgres_restart(
     tmp_path_factory: pytest.TempPathFactory,
     tiny_models_dir: Path,
 ) -> None:
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
     from handsoff_core.data.synthetic import write_synthetic_benchmark
 
     root = Path(f"/tmp/handsoff-pg-outage-{uuid.uuid4().hex[:8]}")
@@ -81,7 +81,7 @@ def test_run_completes_across_a_postgres_restart(
         # Prefect's logging setup bypasses caplog: listen on the retry logger directly.
         retries: list[str] = []
         listener = _Collect(retries)
-        logging.getLogger("flows.retry").addHandler(listener)
+        logging.getLogger("flows.orchestration.retry").addHandler(listener)
         flow_thread = threading.Thread(target=run_flow, name="evaluate-flow")
         flow_thread.start()
         wait_for(lambda: _edit_count(engine) > 0, timeout_s=300, what="first edit", every_s=0.02)
@@ -99,7 +99,7 @@ def test_run_completes_across_a_postgres_restart(
             assert orphan_images(session=session) == []
             assert session.scalar(select(func.count()).select_from(Edit)) == result["planned"]
             assert get_run(session=session, run_id=run_id).status == "completed"
-        logging.getLogger("flows.retry").removeHandler(listener)
+        logging.getLogger("flows.orchestration.retry").removeHandler(listener)
         assert any("database unavailable" in message for message in retries), retries
         engine.dispose()
         assert time.monotonic() - restarted_at < 600

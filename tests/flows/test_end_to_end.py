@@ -12,12 +12,12 @@ from sqlalchemy import Engine, func, select
 
 from db.engine import make_engine, session_scope
 from db.models import CacheEntry
-from flows.evaluation import evaluate_shard
-from flows.method_runtime import ProfileMethods
-from flows.run_status import finish_run
-from flows.runs import RunRequest, create_run
+from flows.evaluation.method_runtime import ProfileMethods
+from flows.evaluation.shard import evaluate_shard
+from flows.evaluation.stage_cache import DatabaseStageCache
+from flows.runs.lifecycle import finish_run
+from flows.runs.request import RunRequest, create_run
 from flows.scoring import score_run
-from flows.stage_cache import DatabaseStageCache
 from tests.flows.helpers import edit_rows, import_synthetic, samples
 
 FAST_HANDSOFF = {

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, delete, select, update
 from db.engine import session_scope
 from db.models import Edit, Run, Sample
 from db.queries.edits import duplicate_edit_keys, orphan_images
-from flows.evaluation import evaluate_shard
-from flows.method_runtime import ProfileMethods
-from flows.run_status import finish_run
-from flows.runs import RunRequest, create_run
+from flows.evaluation.method_runtime import ProfileMethods
+from flows.evaluation.shard import evaluate_shard
+from flows.runs.lifecycle import finish_run
+from flows.runs.request import RunRequest, create_run
 from handsoff_core.errors import ItemError
 from handsoff_core.methods.base import EditMethod, EditRequest, EditResult, MethodConfig
 from handsoff_core.methods.oracles import IdentityOracle

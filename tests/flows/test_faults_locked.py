@@ -11,9 +11,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from db.engine import make_engine, session_scope
@@ -40,32 +41,49 @@ def _one_error_line(err: str) -> str:
     return lines[0]
 
 
+class WriteLock:
+    """Another session taking the lock every writer needs, and letting it go."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._sqlite: sqlite3.Connection | None = None
+        self._engine: Engine | None = None
+        self._postgres: Connection | None = None
+
+    def take(self) -> None:
+        if self.database_url.startswith("sqlite"):
+            path = make_url(self.database_url).database
+            assert path is not None
+            self._sqlite = sqlite3.connect(path, isolation_level=None)
+            self._sqlite.execute("BEGIN EXCLUSIVE")  # in WAL mode: readers go on, writers wait
+            return
+        self._engine = make_engine(self.database_url, lock_timeout_s=0)
+        self._postgres = self._engine.connect()
+        # EXCLUSIVE mode lets readers in (the schema check, the name look-up) and keeps
+        # every writer out, as a long batch update by another session would.
+        self._postgres.execute(text("LOCK TABLE dataset, sample, image IN EXCLUSIVE MODE"))
+
+    def release(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.execute("ROLLBACK")
+            self._sqlite.close()
+        if self._postgres is not None:
+            self._postgres.rollback()
+            self._postgres.close()
+        if self._engine is not None:
+            self._engine.dispose()
+        self._sqlite = self._engine = self._postgres = None
+
+
 @contextmanager
 def _write_lock_held(database_url: str) -> Iterator[None]:
     """Another session holds the lock every writer needs, until the block ends."""
-    if database_url.startswith("sqlite"):
-        path = make_url(database_url).database
-        assert path is not None
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN EXCLUSIVE")  # in WAL mode: readers go on, writers wait
-        try:
-            yield
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        return
-    engine = make_engine(database_url, lock_timeout_s=0)
+    lock = WriteLock(database_url)
+    lock.take()
     try:
-        with engine.connect() as session_holding:
-            # EXCLUSIVE mode lets readers in (the schema check, the name look-up) and keeps
-            # every writer out, as a long batch update by another session would.
-            session_holding.execute(text("LOCK TABLE dataset, sample, image IN EXCLUSIVE MODE"))
-            try:
-                yield
-            finally:
-                session_holding.rollback()
+        yield
     finally:
-        engine.dispose()
+        lock.release()
 
 
 def _row_counts(database_url: str) -> dict[str, int]:
@@ -115,3 +133,57 @@ def test_import_into_a_locked_database_fails_cleanly_then_succeeds(
     after = _row_counts(database_url)
     assert after["dataset"] == before["dataset"] + 1
     assert after["sample"] > before["sample"] and after["image"] > before["image"]
+
+
+@pytest.fixture(scope="module")
+def two_batches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """118 small samples: more than one import batch (50), so a commit happens mid-import."""
+    from handsoff_core.data.synthetic import write_synthetic_benchmark
+
+    out = tmp_path_factory.mktemp("locked") / "bench"
+    write_synthetic_benchmark(out, sessions=60, seed=1, size=32)
+    return out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="import_records (flows/importing.py) catches every SQLAlchemyError of a record's "
+    "savepoint, so a lock taken between two batches rejects each later record as 'refused by "
+    "the database' (exit 3, one busy timeout per record) instead of ending the import (exit 11)",
+)
+def test_a_lock_taken_between_two_batches_ends_the_import(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database_url: str,
+    two_batches: Path,
+) -> None:
+    import handsoff_core.data
+
+    monkeypatch.setenv("HANDSOFF_DATABASE_URL", database_url)
+    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HANDSOFF_SQLITE_BUSY_TIMEOUT_S", "0.1")
+    monkeypatch.setenv("HANDSOFF_POSTGRES_LOCK_TIMEOUT_S", "0.1")
+    monkeypatch.delenv("HANDSOFF_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    lock = WriteLock(database_url)
+    read_dataset = handsoff_core.data.read_dataset
+
+    def read_then_lock(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        """The dataset's records; once the first batch is committed (the importer holds no
+        lock while it pulls the next record), another session takes the write lock."""
+        for record in read_dataset(*args, **kwargs):
+            if lock._sqlite is None and lock._postgres is None:
+                if _row_counts(database_url)["sample"] > 0:
+                    lock.take()
+            yield record
+
+    monkeypatch.setattr(handsoff_core.data, "read_dataset", read_then_lock)
+    try:
+        code, err = _run_main(capsys, "data", "import", str(two_batches), "--name", "halfway")
+    finally:
+        lock.release()
+    assert code == ExitCode.DATABASE_LOCKED, err
+    assert "is locked by another process" in _one_error_line(err)
+    counts = _row_counts(database_url)
+    assert 0 < counts["sample"] < 118  # the first batch kept, whole

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from db.engine import session_scope
 from db.queries.runs import get_run
-from flows.runs import RunRequest, create_run
+from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import edit_rows, samples
 
 pytestmark = pytest.mark.usefixtures("prefect_harness", "flow_settings")
@@ -28,7 +28,7 @@ def _artifact_markdown(key: str) -> str:
 
 
 def test_evaluate_flow_runs_shards_and_records_the_run(engine: Engine, dataset: str) -> None:
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
 
     run_id = create_run(
         engine=engine, request=RunRequest(dataset=dataset, methods=["identity"], profile="tiny")
@@ -57,7 +57,7 @@ def test_evaluate_flow_runs_shards_and_records_the_run(engine: Engine, dataset: 
 
 
 def test_pipeline_imports_creates_evaluates_and_scores(engine: Engine, synthetic_dir: Path) -> None:
-    from flows.pipeline import evaluation_pipeline
+    from flows.orchestration.pipeline import evaluation_pipeline
 
     result = evaluation_pipeline(
         dataset="piped",
@@ -79,7 +79,7 @@ def test_pipeline_imports_creates_evaluates_and_scores(engine: Engine, synthetic
 
 def test_a_run_that_does_not_exist_fails_the_flow(engine: Engine) -> None:
     from db.queries.runs import RunNotFound
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
 
     with pytest.raises(RunNotFound, match="no run with id 99"):
         evaluate(99)
@@ -88,7 +88,7 @@ def test_a_run_that_does_not_exist_fails_the_flow(engine: Engine) -> None:
 def test_model_slot_creates_and_holds_a_limit() -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.gpu_slots import model_slot
+    from flows.orchestration.gpu_slots import model_slot
 
     name = "handsoff-gpu-test-0"
     with model_slot(name), get_client(sync_client=True) as client:
@@ -102,7 +102,7 @@ def test_tasks_retry_only_transient_database_errors() -> None:
     from prefect import flow, task
     from sqlalchemy.exc import OperationalError
 
-    from flows.retry import prefect_retry_condition
+    from flows.orchestration.retry import prefect_retry_condition
 
     calls: list[str] = []
 

@@ -77,7 +77,9 @@ def test_run_whose_database_file_is_deleted_mid_run_fails(
         path.unlink()
         return {"evaluation": {"shards": 1}}
 
-    monkeypatch.setattr("flows.pipeline.evaluation_pipeline", pipeline_that_loses_the_file)
+    monkeypatch.setattr(
+        "flows.orchestration.pipeline.evaluation_pipeline", pipeline_that_loses_the_file
+    )
     with pytest.raises(SystemExit) as exited:
         main(["run", "--dataset", "syn", "--methods", "identity", "--no-score"])
     err = capsys.readouterr().err

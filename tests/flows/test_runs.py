@@ -9,7 +9,7 @@ from db.engine import session_scope
 from db.models import MethodConfig, Run, RunMethodConfig
 from db.queries.datasets import get_or_create_dataset
 from db.queries.runs import RunNotFound, get_run, list_runs, run_method_configs
-from flows.runs import RunRequest, RunRequestError, create_run, resolve_configs
+from flows.runs.request import RunRequest, RunRequestError, create_run, resolve_configs
 from handsoff_core.errors import ConfigError
 from handsoff_core.methods.registry import default_config
 

@@ -11,11 +11,11 @@ from sqlalchemy import Engine, select
 
 from db.engine import session_scope
 from db.models import Edit, MetricValue
-from flows.evaluation import evaluate_shard
-from flows.method_runtime import ProfileMethods
-from flows.runs import RunRequest, create_run
+from flows.evaluation.method_runtime import ProfileMethods
+from flows.evaluation.shard import evaluate_shard
+from flows.runs.digest import run_digest
+from flows.runs.request import RunRequest, create_run
 from flows.scoring import current_versions, score_run
-from flows.summary import run_digest
 from tests.flows.helpers import image_pixels, samples
 
 

@@ -21,9 +21,9 @@ from db.queries.edits import (
     store_failed_edit,
 )
 from db.queries.runs import get_or_create_method_config
-from flows.retry import is_transient_database_error, retry_database
-from flows.runs import RunRequest, create_run
-from flows.stage_cache import DatabaseStageCache
+from flows.evaluation.stage_cache import DatabaseStageCache
+from flows.orchestration.retry import is_transient_database_error, retry_database
+from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import edit_rows, image_count
 
 

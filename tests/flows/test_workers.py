@@ -22,7 +22,7 @@ from db.engine import make_engine, session_scope
 from db.models import Edit
 from db.queries.edits import duplicate_edit_keys, orphan_images
 from db.queries.runs import get_run
-from flows.runs import RunRequest, create_run
+from flows.runs.request import RunRequest, create_run
 from tests.db_fixtures import drop_postgres_database, fresh_postgres_url
 from tests.flows.helpers import import_synthetic
 from tests.flows.processes import (
@@ -46,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     """A Prefect server with the `gpu` deployments on pool POOL; this process points at it."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.deploy import deploy_flows
+    from flows.orchestration.deploy import deploy_flows
 
     home = tmp_path_factory.mktemp("prefect-server")
     with prefect_server(home) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
@@ -99,7 +99,7 @@ def test_one_run_sharded_across_two_workers(
     tiny_models_dir: Path,
     synthetic_dir: Path,
 ) -> None:
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
 
     engine = make_engine(shared_database)
     import_synthetic(engine, synthetic_dir, name="syn")
@@ -141,7 +141,7 @@ def test_worker_killed_mid_run_then_resumed(
 ) -> None:
     from prefect.deployments import run_deployment
 
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
     from handsoff_core.data.synthetic import write_synthetic_benchmark
 
     bench = tmp_path_factory.mktemp("crash") / f"bench-{uuid.uuid4().hex[:6]}"

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from db.engine import make_engine, session_scope
 from db.models import Dataset, Sample
 from db.models import Image as StoredImage
-from flows.dataset_import import import_dataset_path
+from flows.importing import import_dataset_path
 from handsoff_core.data.synthetic.writer import write_synthetic_benchmark
 
 

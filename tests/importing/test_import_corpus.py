@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from db.engine import make_engine, session_scope
 from db.models import Sample
-from flows.dataset_import import import_dataset_path
+from flows.importing import import_dataset_path
 from tests.importing.corpus import (
     HUB_PREFIXES,
     JSONL_PREFIXES,

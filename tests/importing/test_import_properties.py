@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 
 from db.engine import make_engine, session_scope
 from db.models import Dataset, Image, Sample
-from flows.dataset_import import import_dataset_path
+from flows.importing import import_dataset_path
 from handsoff_core.data import count_records
 from tests.importing.strategies import (
     HUB_KINDS,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.engine import make_engine, session_scope
 from db.models import Dataset, Sample
-from flows.dataset_import import import_records
+from flows.importing import import_records
 from handsoff_core.data.records import ImageBlob, SampleRecord
 from tests.core.data.builders import png
 

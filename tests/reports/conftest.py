@@ -10,8 +10,12 @@ import pytest
 from sqlalchemy import Engine
 
 from db.engine import make_engine
-from flows.report.synthetic import SyntheticEvaluation, SyntheticSpec, populate_synthetic_evaluation
-from flows.report.synthetic_study import (
+from flows.bench.synthetic_run import (
+    SyntheticEvaluation,
+    SyntheticSpec,
+    populate_synthetic_evaluation,
+)
+from flows.bench.synthetic_study import (
     SyntheticStudy,
     SyntheticStudySpec,
     populate_synthetic_study,

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select, update
 from db.engine import session_scope
 from db.models import Edit, MetricValue
 from db.queries.metrics import MetricRow, insert_metric_values, metric_means
+from flows.bench.synthetic_run import SyntheticEvaluation, populate_synthetic_evaluation
 from flows.report import build_report, render_text
-from flows.report.synthetic import SyntheticEvaluation, populate_synthetic_evaluation
 from tests.reports.conftest import SPEC
 
 

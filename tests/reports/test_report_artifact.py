@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from db.engine import make_engine
-from flows.report.synthetic import SyntheticSpec, populate_synthetic_evaluation
+from flows.bench.synthetic_run import SyntheticSpec, populate_synthetic_evaluation
 
 SCRIPT = textwrap.dedent(
     """
     import json, sys
     from prefect.artifacts import Artifact
-    from flows.report.flow import report_flow
+    from flows.orchestration.report import report_flow
 
     url, run_id, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     result = report_flow(run_id, out_dir=out, database_url=url)

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from db.engine import make_engine
+from flows.bench.synthetic_run import populate_synthetic_evaluation
+from flows.bench.synthetic_study import populate_synthetic_study
 from flows.cli.app import build_app
-from flows.report.synthetic import populate_synthetic_evaluation
-from flows.report.synthetic_study import populate_synthetic_study
 from tests.reports.conftest import SPEC, STUDY_SPEC
 
 

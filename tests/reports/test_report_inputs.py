@@ -150,7 +150,7 @@ def test_run_without_configs_or_edits(synthetic_db: SyntheticDatabase) -> None:
     synthetic = render_text(
         build_report(engine=synthetic_db.engine, run_id=synthetic_db.evaluation.run_id)
     )
-    assert "Synthetic rows (flows.report.synthetic)" in synthetic
+    assert "Synthetic rows (flows.bench.synthetic_run)" in synthetic
 
 
 def test_unanimous_judgments_make_agreement_undefined_not_zero(

@@ -34,16 +34,16 @@ def register(groups: CommandGroups) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Time `evaluate` through Prefect against a plain loop; cache hits of a sweep."""
-        from flows.progress import quiet_prefect_console
+        from flows.runs.progress import quiet_prefect_console
 
         quiet_prefect_console(verbose=False)
         from rich.table import Table
 
-        from flows.benchmark import SWEEP_WEIGHTS, run_flow_benchmark
+        from flows.bench.flow_overhead import SWEEP_WEIGHTS, run_flow_benchmark
 
         settings = get_settings()
         assert settings.models_dir is not None
-        from flows.runs import TINY_FAST_PARAMS
+        from flows.runs.request import TINY_FAST_PARAMS
 
         # The demo's fast settings of the tiny profile, unless told otherwise.
         params = dict(TINY_FAST_PARAMS["handsoff"])

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from flows.bench.throwaway_postgres import throwaway_postgres
 from flows.cli.common import console, emit_json, fail
-from flows.cli.throwaway_postgres import throwaway_postgres
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -38,7 +38,7 @@ def register(groups: CommandGroups) -> None:
         """Time importing a synthetic benchmark into SQLite and PostgreSQL."""
         from db.engine import make_engine
         from db.migrate import upgrade
-        from flows.dataset_import import import_dataset_path
+        from flows.importing import import_dataset_path
         from handsoff_core.data.synthetic.writer import write_synthetic_benchmark
 
         with tempfile.TemporaryDirectory(prefix="handsoff-bench-") as scratch:

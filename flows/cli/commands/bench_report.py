@@ -1,7 +1,7 @@
 """`handsoff bench report`: time the full report over a synthetic database of 10,000 edits
 and 100,000 judgments on SQLite and PostgreSQL (goal: under 2 s on PostgreSQL).
 
-The database is written as rows (flows.report.synthetic): five method configs (Hands-off
+The database is written as rows (flows.bench.synthetic_run): five method configs (Hands-off
 at two edit weights, InstructPix2Pix, the two oracles) on edits/5 samples with eleven
 metric values each, and one study whose items x overlap x 2 options give the judgments.
 """
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from flows.bench.throwaway_postgres import throwaway_postgres
 from flows.cli.common import console, emit_json, fail
-from flows.cli.throwaway_postgres import throwaway_postgres
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -156,8 +156,8 @@ def _bench(
 
 
 def _populate(engine: Engine, *, samples: int, items: int, overlap: int) -> int:
-    from flows.report.synthetic import SyntheticSpec, populate_synthetic_evaluation
-    from flows.report.synthetic_study import SyntheticStudySpec, populate_synthetic_study
+    from flows.bench.synthetic_run import SyntheticSpec, populate_synthetic_evaluation
+    from flows.bench.synthetic_study import SyntheticStudySpec, populate_synthetic_study
 
     evaluation = populate_synthetic_evaluation(
         engine, SyntheticSpec(samples=samples, weights=(0.75, 1.0), failure_rate=0.02)

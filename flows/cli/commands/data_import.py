@@ -75,7 +75,7 @@ def register(groups: CommandGroups) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         from flows.cli.database import open_database
-        from flows.dataset_import import check_dataset_name, import_dataset_path
+        from flows.importing import check_dataset_name, import_dataset_path
         from handsoff_core.data import ReadLimits, count_records
         from handsoff_core.errors import HandsoffError
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from flows.cli.common import console, emit_json, fail, get_settings, literal
-from flows.runs import TINY_FAST_PARAMS
+from flows.runs.request import TINY_FAST_PARAMS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -49,7 +49,7 @@ DEMO_STEPS_PACKAGE = "flows.cli.demo_steps"
 DEFAULT_ORDER = 100
 DATASET = "synthetic-demo"
 DEMO_METHODS = ("handsoff", "instruct-pix2pix")
-# Fast settings for the tiny profile (see flows/runs.py), shared with `handsoff bench flow`.
+# Fast settings for the tiny profile (see flows/runs/request.py), shared with `handsoff bench flow`.
 DEMO_PARAMS: dict[str, dict[str, Any]] = TINY_FAST_PARAMS
 
 
@@ -108,13 +108,13 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Synthetic benchmark -> import -> evaluate (tiny models) -> score -> next steps."""
-        from flows.progress import quiet_prefect_console
+        from flows.runs.progress import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from flows.cli.commands.run import run_and_report
         from flows.cli.database import open_database
-        from flows.dataset_import import import_dataset_path
-        from flows.runs import RunRequest, create_run
+        from flows.importing import import_dataset_path
+        from flows.runs.request import RunRequest, create_run
         from handsoff_core.data.synthetic import write_synthetic_benchmark
 
         started = time.perf_counter()

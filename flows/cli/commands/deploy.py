@@ -29,7 +29,7 @@ def register(groups: CommandGroups) -> None:
         """Create the `gpu` and `control` process pools and deploy the flows to them."""
         from prefect.settings import PREFECT_API_URL
 
-        from flows.deploy import REPO_ROOT, deploy_flows
+        from flows.orchestration.deploy import REPO_ROOT, deploy_flows
 
         if not PREFECT_API_URL.value():
             fail(
@@ -37,8 +37,8 @@ def register(groups: CommandGroups) -> None:
                 "and `prefect config set PREFECT_API_URL=http://HOST:4200/api` (or export it)"
             )
         folder = (source or REPO_ROOT).resolve()
-        if not (folder / "flows" / "evaluate.py").exists():
-            fail(f"{folder} is not a Hands-off checkout (no flows/evaluate.py)")
+        if not (folder / "flows" / "orchestration" / "evaluate.py").exists():
+            fail(f"{folder} is not a Hands-off checkout (no flows/orchestration/evaluate.py)")
         deployments = deploy_flows(source=folder, gpu_pool=gpu_pool, control_pool=control_pool)
         if as_json:
             emit_json({"api_url": PREFECT_API_URL.value(), "deployments": deployments})

@@ -58,9 +58,9 @@ def run_and_report(
     as_json: bool,
 ) -> dict[str, Any]:
     """Evaluate (and score) run `run_id` through Prefect with a progress bar; print the digest."""
-    from flows.pipeline import evaluation_pipeline
-    from flows.progress import with_run_progress
-    from flows.summary import digest_table, run_digest
+    from flows.orchestration.pipeline import evaluation_pipeline
+    from flows.runs.digest import digest_table, run_digest
+    from flows.runs.progress import with_run_progress
 
     def work() -> dict[str, Any]:
         result: dict[str, Any] = evaluation_pipeline(
@@ -144,13 +144,13 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Evaluate methods on a dataset (through Prefect), then score the edits."""
-        from flows.progress import quiet_prefect_console
+        from flows.runs.progress import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from db.engine import session_scope
         from db.queries.runs import RunNotFound, get_run
         from flows.cli.database import open_database
-        from flows.runs import RunRequest, RunRequestError, create_run
+        from flows.runs.request import RunRequest, RunRequestError, create_run
         from handsoff_core.errors import ConfigError
 
         if dispatch not in ("local", "deployment"):

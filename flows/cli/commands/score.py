@@ -27,7 +27,7 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Score the done edits of a run (through Prefect); existing values are kept."""
-        from flows.progress import quiet_prefect_console
+        from flows.runs.progress import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from db.engine import check_same_database, database_identity, session_scope
@@ -35,7 +35,7 @@ def register(groups: CommandGroups) -> None:
         from flows.cli.commands.run import split_list
         from flows.cli.database import open_database
         from flows.cli.errors import explain
-        from flows.summary import digest_table, run_digest
+        from flows.runs.digest import digest_table, run_digest
         from handsoff_core.metrics import ALL_METRICS
 
         chosen = split_list(metrics) or None
@@ -48,7 +48,7 @@ def register(groups: CommandGroups) -> None:
                 get_run(session=session, run_id=run)
         except RunNotFound as error:
             fail(str(error))
-        from flows.score import score
+        from flows.orchestration.score import score
 
         with console.status(f"scoring run {run}", spinner="dots") if not as_json else _nothing():
             identity = database_identity(engine)

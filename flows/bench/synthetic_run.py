@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.engine import session_scope
 from db.models import Dataset, Edit, Image, MethodConfig, MetricValue, Run, RunMethodConfig, Sample
-from flows.report.bulk import bulk_insert, reserve_ids
+from flows.bench.bulk_rows import bulk_insert, reserve_ids
 
 PROFILE = "synthetic-rows"
 # (metric, caption_kind) in the order the metrics helper defines them.
@@ -194,7 +194,7 @@ def populate_synthetic_evaluation(
             seed=spec.seed,
             setting="single-turn",
             selection={},
-            provenance={"synthetic": "flows.report.synthetic", "seed": spec.seed},
+            provenance={"synthetic": "flows.bench.synthetic_run", "seed": spec.seed},
             counts={},
         )
         session.add(run)

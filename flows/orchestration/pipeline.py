@@ -12,12 +12,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.context import flow_context
-from flows.evaluate import DEFAULT_SHARD_DEPLOYMENT, evaluate
-from flows.import_flow import import_dataset
-from flows.provenance import prefect_ids
-from flows.runs import RunRequest, create_run
-from flows.score import score
+from flows.orchestration.context import flow_context
+from flows.orchestration.evaluate import DEFAULT_SHARD_DEPLOYMENT, evaluate
+from flows.orchestration.import_dataset import import_dataset
+from flows.orchestration.score import score
+from flows.runs.provenance import prefect_ids
+from flows.runs.request import RunRequest, create_run
 
 
 @task(name="create-run", cache_policy=NO_CACHE)

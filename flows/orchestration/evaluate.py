@@ -25,13 +25,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from flows.context import flow_context, profile_methods
-from flows.evaluation import evaluate_shard
-from flows.gpu_slots import device_slot_name, model_slot
-from flows.provenance import collect_provenance, prefect_ids
-from flows.retry import prefect_retry_condition
-from flows.run_status import finish_run, outcome_markdown, record_shard, start_run
-from flows.work import load_plan
+from flows.evaluation.shard import evaluate_shard
+from flows.orchestration.context import flow_context, profile_methods
+from flows.orchestration.gpu_slots import device_slot_name, model_slot
+from flows.orchestration.retry import prefect_retry_condition
+from flows.runs.lifecycle import finish_run, outcome_markdown, record_shard, start_run
+from flows.runs.plan import load_plan
+from flows.runs.provenance import collect_provenance, prefect_ids
 
 DISPATCH_MODES = ("local", "deployment")
 DEFAULT_SHARD_DEPLOYMENT = "evaluate-shard/gpu"

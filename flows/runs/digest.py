@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from db.engine import session_scope
 from db.queries.edits import edit_status_counts
 from db.queries.metrics import done_edits, metric_means
-from flows.retry import retry_database
-from flows.run_status import RunOutcome, summarize
-from flows.work import RunPlan, load_plan
+from flows.orchestration.retry import retry_database
+from flows.runs.lifecycle import RunOutcome, summarize
+from flows.runs.plan import RunPlan, load_plan
 
 # The columns of the quick look (MagicBrush's; clip-t against the global caption); every
 # other metric is in the `--json` output.

@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from db.engine import get_engine
 from db.settings import Settings, load_settings
-from flows.method_runtime import ProfileMethods
-from flows.stage_cache import DatabaseStageCache
+from flows.evaluation.method_runtime import ProfileMethods
+from flows.evaluation.stage_cache import DatabaseStageCache
 
 
 @dataclass(frozen=True)

@@ -34,22 +34,25 @@ class DeploymentSpec:
 
 DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
-        "flows/evaluate.py:evaluate_shard_flow",
+        "flows/orchestration/evaluate.py:evaluate_shard_flow",
         "gpu",
         "gpu",
         "One shard of an evaluation run (started by `evaluate` with dispatch=deployment).",
     ),
     DeploymentSpec(
-        "flows/score.py:score", "gpu", "gpu", "Metrics for the edits of a run that lack them."
+        "flows/orchestration/score.py:score",
+        "gpu",
+        "gpu",
+        "Metrics for the edits of a run that lack them.",
     ),
     DeploymentSpec(
-        "flows/pipeline.py:evaluation_pipeline",
+        "flows/orchestration/pipeline.py:evaluation_pipeline",
         "control",
         "control",
         "Create a run, evaluate it (shards on the gpu pool) and score it.",
     ),
     DeploymentSpec(
-        "flows/import_flow.py:import_dataset",
+        "flows/orchestration/import_dataset.py:import_dataset",
         "control",
         "control",
         "Import a dataset (MagicBrush zip/folder, hub parquet, JSONL).",

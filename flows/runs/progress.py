@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from flows.summary import progress_count
-from flows.work import load_plan
+from flows.runs.digest import progress_count
+from flows.runs.plan import load_plan
 
 T = TypeVar("T")
 POLL_S = 1.0

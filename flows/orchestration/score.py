@@ -8,11 +8,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from flows.context import FlowContext, flow_context
-from flows.gpu_slots import device_slot_name, model_slot
-from flows.retry import prefect_retry_condition
+from flows.orchestration.context import FlowContext, flow_context
+from flows.orchestration.gpu_slots import device_slot_name, model_slot
+from flows.orchestration.retry import prefect_retry_condition
+from flows.runs.plan import load_plan
 from flows.scoring import score_run
-from flows.work import load_plan
 
 
 def metric_models(context: FlowContext, *, profile: str, device: str | None) -> Any:

@@ -25,13 +25,13 @@ from sqlalchemy import Engine
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from flows.dataset_import import import_dataset_path
-from flows.evaluation import evaluate_shard
-from flows.method_runtime import ProfileMethods
-from flows.provenance import collect_provenance
-from flows.run_status import finish_run, start_run
-from flows.runs import RunRequest, create_run
-from flows.stage_cache import DatabaseStageCache
+from flows.evaluation.method_runtime import ProfileMethods
+from flows.evaluation.shard import evaluate_shard
+from flows.evaluation.stage_cache import DatabaseStageCache
+from flows.importing import import_dataset_path
+from flows.runs.lifecycle import finish_run, start_run
+from flows.runs.provenance import collect_provenance
+from flows.runs.request import RunRequest, create_run
 
 SWEEP_WEIGHTS = (0.5, 0.75, 1.0, 1.25)
 DATASET = "bench"
@@ -131,7 +131,7 @@ def run_flow_benchmark(
     # from it, so neither path may always go first.
     from prefect import flow
 
-    from flows.evaluate import evaluate
+    from flows.orchestration.evaluate import evaluate
 
     @flow(name="bench-warm-up")
     def warm_up() -> int:

@@ -1,4 +1,4 @@
-"""A seeded synthetic blind study over a synthetic evaluation (`flows.report.synthetic`).
+"""A seeded synthetic blind study over a synthetic evaluation (`flows.bench.synthetic_run`).
 
 Judgment model: item difficulty z ~ N(0, 1) shared by both methods, annotator leniency
 b ~ N(0, 0.3); P(acceptable) = sigmoid(logit(p_method) + z + b) with p = 0.33 for Hands-off
@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 from db.base import utcnow
 from db.engine import session_scope
 from db.models import Annotator, Assignment, Judgment, Study, StudyItem, StudyOption
-from flows.report.bulk import bulk_insert
-from flows.report.synthetic import SyntheticEvaluation, insert_with_ids
+from flows.bench.bulk_rows import bulk_insert
+from flows.bench.synthetic_run import SyntheticEvaluation, insert_with_ids
 
 
 @dataclass(frozen=True)

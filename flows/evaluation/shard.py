@@ -24,11 +24,11 @@ from sqlalchemy import Engine
 from db.engine import session_scope
 from db.models import EditStatus
 from db.queries.edits import EditState, edit_states
-from flows.batching import BatchSize, edit_with_fallbacks, free_accelerator_memory
-from flows.method_runtime import MethodProvider
-from flows.retry import is_out_of_memory, retry_database
-from flows.storing import Stored, store_outcome
-from flows.work import (
+from flows.evaluation.batching import BatchSize, edit_with_fallbacks, free_accelerator_memory
+from flows.evaluation.method_runtime import MethodProvider
+from flows.evaluation.storing import Stored, store_outcome
+from flows.orchestration.retry import is_out_of_memory, retry_database
+from flows.runs.plan import (
     ImageReader,
     PlannedConfig,
     RunPlan,

@@ -11,7 +11,7 @@ from prefect import flow
 
 from db.engine import get_engine
 from db.settings import load_settings
-from flows.report.artifact import publish_artifact
+from flows.orchestration.report_artifact import publish_artifact
 from flows.report.assemble import build_report
 from flows.report.options import ReportOptions
 

@@ -9,9 +9,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
-from flows.context import flow_context
-from flows.dataset_import import import_dataset_path
-from flows.retry import prefect_retry_condition
+from flows.importing import import_dataset_path
+from flows.orchestration.context import flow_context
+from flows.orchestration.retry import prefect_retry_condition
 
 
 @task(

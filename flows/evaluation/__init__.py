@@ -1,0 +1,1 @@
+"""Evaluating a run's shard: batches of items through methods, outcomes stored, stages cached."""
