@@ -26,7 +26,7 @@ from db.queries.metrics import (
     insert_metric_values,
     scored_versions,
 )
-from flows.orchestration.retry import retry_database
+from flows.retry import retry_database
 from flows.runs.plan import ImageReader, RunPlan, SampleRef, chunks, load_plan
 
 if TYPE_CHECKING:

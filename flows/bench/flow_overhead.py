@@ -129,17 +129,10 @@ def run_flow_benchmark(
     # 1. the same run, plain and through Prefect, in ABBA order over fresh databases: load
     # from other processes on a small machine drifts, and torch's CPU threads suffer badly
     # from it, so neither path may always go first.
-    from prefect import flow
-
     from flows.orchestration.evaluate import evaluate
+    from flows.orchestration.server import warm_up_server
 
-    @flow(name="bench-warm-up")
-    def warm_up() -> int:
-        return 1
-
-    started = time.perf_counter()
-    warm_up()
-    result.server_start_s = time.perf_counter() - started
+    result.server_start_s = warm_up_server()
     say(f"Prefect server up in {result.server_start_s:.0f} s")
 
     def timed(path: str, index: int) -> None:

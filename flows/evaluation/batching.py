@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flows.orchestration.retry import is_out_of_memory
+from flows.retry import is_out_of_memory
 from handsoff_core.errors import ItemError
 from handsoff_core.methods.base import EditMethod, EditRequest, EditResult
 

@@ -27,7 +27,7 @@ from db.queries.edits import EditState, edit_states
 from flows.evaluation.batching import BatchSize, edit_with_fallbacks, free_accelerator_memory
 from flows.evaluation.method_runtime import MethodProvider
 from flows.evaluation.storing import Stored, store_outcome
-from flows.orchestration.retry import is_out_of_memory, retry_database
+from flows.retry import is_out_of_memory, retry_database
 from flows.runs.plan import (
     ImageReader,
     PlannedConfig,

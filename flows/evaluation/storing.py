@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from db.engine import session_factory
 from db.image_store import png_bytes
 from db.queries.edits import EditOutput, store_done_edit, store_failed_edit
-from flows.orchestration.retry import retry_database
+from flows.retry import retry_database
 from flows.runs.plan import PlannedConfig, RunPlan, SampleRef
 from handsoff_core.errors import RewriteParseError
 from handsoff_core.methods.base import EditResult

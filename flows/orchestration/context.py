@@ -9,6 +9,7 @@ no password is ever stored in Prefect's flow-run parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -43,3 +44,16 @@ def profile_methods(context: FlowContext, *, profile: str, device: str | None) -
         device=device or context.settings.device,
         cache=DatabaseStageCache(context.engine),
     )
+
+
+def prefect_ids() -> dict[str, Any]:
+    """The current Prefect flow run (and deployment), if called inside one."""
+    from prefect.runtime import deployment, flow_run
+
+    ids: dict[str, Any] = {}
+    if flow_run.id:
+        ids["flow_run_id"] = str(flow_run.id)
+        ids["flow_run_name"] = flow_run.name
+    if deployment.id:
+        ids["deployment_id"] = str(deployment.id)
+    return ids

@@ -23,34 +23,29 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.tasks import exponential_backoff
 
 from flows.evaluation.shard import evaluate_shard
-from flows.orchestration.context import flow_context, profile_methods
+from flows.orchestration.context import flow_context, prefect_ids, profile_methods
 from flows.orchestration.gpu_slots import device_slot_name, model_slot
-from flows.orchestration.retry import prefect_retry_condition
+from flows.orchestration.retry_policy import database_retries
 from flows.runs.lifecycle import finish_run, outcome_markdown, record_shard, start_run
 from flows.runs.plan import load_plan
-from flows.runs.provenance import collect_provenance, prefect_ids
+from flows.runs.provenance import collect_provenance
 
 DISPATCH_MODES = ("local", "deployment")
 DEFAULT_SHARD_DEPLOYMENT = "evaluate-shard/gpu"
-# Database retries at the task level, after the in-function retries gave up (a database
-# away for more than about half a minute): 10 s, 20 s, 40 s.
-TASK_RETRIES = 3
-TASK_RETRY_DELAYS = exponential_backoff(backoff_factor=10)
 
 
 @task(
     name="start-run",
     cache_policy=NO_CACHE,
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=prefect_retry_condition,
+    **database_retries(backoff_factor=10),
 )
 def start_run_task(run_id: int, *, device: str | None, database_url: str | None) -> int:
     context = flow_context(database_url)
-    provenance = collect_provenance(device=device or context.settings.device)
+    provenance = collect_provenance(
+        device=device or context.settings.device, orchestrator=prefect_ids()
+    )
     start_run(context.engine, run_id, provenance=provenance)
     return load_plan(context.engine, run_id).planned
 
@@ -59,9 +54,7 @@ def start_run_task(run_id: int, *, device: str | None, database_url: str | None)
     name="evaluate-shard",
     cache_policy=NO_CACHE,
     tags=["model-heavy"],
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=prefect_retry_condition,
+    **database_retries(backoff_factor=10),
 )
 def evaluate_shard_task(
     run_id: int,
@@ -132,9 +125,7 @@ def evaluate_shard_task(
 @task(
     name="finish-run",
     cache_policy=NO_CACHE,
-    retries=TASK_RETRIES,
-    retry_delay_seconds=TASK_RETRY_DELAYS,
-    retry_condition_fn=prefect_retry_condition,
+    **database_retries(backoff_factor=10),
 )
 def finish_run_task(run_id: int, *, error: str | None, database_url: str | None) -> dict[str, Any]:
     context = flow_context(database_url)

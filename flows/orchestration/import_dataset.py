@@ -7,11 +7,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.tasks import exponential_backoff
 
 from flows.importing import import_dataset_path
 from flows.orchestration.context import flow_context
-from flows.orchestration.retry import prefect_retry_condition
+from flows.orchestration.retry_policy import database_retries
 
 
 @task(
@@ -19,9 +18,7 @@ from flows.orchestration.retry import prefect_retry_condition
     # Re-importing is idempotent (samples keyed by external id), so a retry after a lost
     # connection simply continues; Prefect caching would hide a partly failed import.
     cache_policy=NO_CACHE,
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=5),
-    retry_condition_fn=prefect_retry_condition,
+    **database_retries(backoff_factor=5),
 )
 def import_task(path: str, name: str, format: str, database_url: str | None) -> dict[str, Any]:
     context = flow_context(database_url)

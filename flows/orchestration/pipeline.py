@@ -12,11 +12,10 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.orchestration.context import flow_context
+from flows.orchestration.context import flow_context, prefect_ids
 from flows.orchestration.evaluate import DEFAULT_SHARD_DEPLOYMENT, evaluate
 from flows.orchestration.import_dataset import import_dataset
 from flows.orchestration.score import score
-from flows.runs.provenance import prefect_ids
 from flows.runs.request import RunRequest, create_run
 
 

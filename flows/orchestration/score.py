@@ -6,11 +6,10 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.tasks import exponential_backoff
 
 from flows.orchestration.context import FlowContext, flow_context
 from flows.orchestration.gpu_slots import device_slot_name, model_slot
-from flows.orchestration.retry import prefect_retry_condition
+from flows.orchestration.retry_policy import database_retries
 from flows.runs.plan import load_plan
 from flows.scoring import score_run
 
@@ -36,9 +35,7 @@ def metric_models(context: FlowContext, *, profile: str, device: str | None) -> 
     name="score-edits",
     cache_policy=NO_CACHE,
     tags=["model-heavy"],
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_condition_fn=prefect_retry_condition,
+    **database_retries(backoff_factor=10),
 )
 def score_task(
     run_id: int,

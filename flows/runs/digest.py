@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from db.engine import session_scope
 from db.queries.edits import edit_status_counts
 from db.queries.metrics import done_edits, metric_means
-from flows.orchestration.retry import retry_database
+from flows.retry import retry_database
 from flows.runs.lifecycle import RunOutcome, summarize
 from flows.runs.plan import RunPlan, load_plan
 

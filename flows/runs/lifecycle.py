@@ -17,7 +17,7 @@ from sqlalchemy import Engine, select
 from db.engine import session_scope
 from db.models import Edit, EditStatus, RunStatus
 from db.queries.runs import merge_run_provenance, set_run_status
-from flows.orchestration.retry import retry_database
+from flows.retry import retry_database
 from flows.runs.plan import RunPlan, load_plan
 
 

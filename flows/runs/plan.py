@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from db.engine import session_scope
 from db.image_store import get_image
 from db.queries.runs import get_run, run_method_configs, run_samples
-from flows.orchestration.retry import retry_database
+from flows.retry import retry_database
 from handsoff_core.methods.base import MethodConfig
 
 

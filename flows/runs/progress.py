@@ -8,7 +8,6 @@ without the flow having to report to the terminal.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,14 +19,6 @@ from flows.runs.plan import load_plan
 
 T = TypeVar("T")
 POLL_S = 1.0
-
-
-def quiet_prefect_console(verbose: bool) -> None:
-    """Keep Prefect's console logs to warnings (they still reach the Prefect API/UI), and
-    give its embedded server time to start on small machines. Call before importing flows."""
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 
 def with_run_progress(

@@ -9,6 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flows import REPO_ROOT
+
 PACKAGES = (
     "handsoff",
     "torch",
@@ -19,7 +21,6 @@ PACKAGES = (
     "numpy",
     "pillow",
 )
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def git_state(repo: Path = REPO_ROOT) -> dict[str, Any]:
@@ -69,21 +70,6 @@ def device_description(device: str) -> dict[str, Any]:
     return description
 
 
-def prefect_ids() -> dict[str, Any]:
-    """The current Prefect flow run (and deployment), if called inside one."""
-    try:
-        from prefect.runtime import deployment, flow_run
-    except ImportError:  # pragma: no cover - prefect is a dependency
-        return {}
-    ids: dict[str, Any] = {}
-    if flow_run.id:
-        ids["flow_run_id"] = str(flow_run.id)
-        ids["flow_run_name"] = flow_run.name
-    if deployment.id:
-        ids["deployment_id"] = str(deployment.id)
-    return ids
-
-
 def host_description() -> dict[str, Any]:
     return {
         "host": socket.gethostname(),
@@ -92,12 +78,15 @@ def host_description() -> dict[str, Any]:
     }
 
 
-def collect_provenance(*, device: str) -> dict[str, Any]:
-    """Everything a run records about where it ran."""
+def collect_provenance(
+    *, device: str, orchestrator: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything a run records about where it ran; `orchestrator`: the ids of the Prefect
+    flow run (and deployment) it ran in, which only the orchestration layer knows."""
     return {
         "git": git_state(),
         "packages": package_versions(),
         "device": device_description(device),
         **host_description(),
-        "prefect": prefect_ids(),
+        "prefect": orchestrator or {},
     }

@@ -81,7 +81,7 @@ def test_run_completes_across_a_postgres_restart(
         # Prefect's logging setup bypasses caplog: listen on the retry logger directly.
         retries: list[str] = []
         listener = _Collect(retries)
-        logging.getLogger("flows.orchestration.retry").addHandler(listener)
+        logging.getLogger("flows.retry").addHandler(listener)
         flow_thread = threading.Thread(target=run_flow, name="evaluate-flow")
         flow_thread.start()
         wait_for(lambda: _edit_count(engine) > 0, timeout_s=300, what="first edit", every_s=0.02)
@@ -99,7 +99,7 @@ def test_run_completes_across_a_postgres_restart(
             assert orphan_images(session=session) == []
             assert session.scalar(select(func.count()).select_from(Edit)) == result["planned"]
             assert get_run(session=session, run_id=run_id).status == "completed"
-        logging.getLogger("flows.orchestration.retry").removeHandler(listener)
+        logging.getLogger("flows.retry").removeHandler(listener)
         assert any("database unavailable" in message for message in retries), retries
         engine.dispose()
         assert time.monotonic() - restarted_at < 600

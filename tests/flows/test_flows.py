@@ -102,7 +102,7 @@ def test_tasks_retry_only_transient_database_errors() -> None:
     from prefect import flow, task
     from sqlalchemy.exc import OperationalError
 
-    from flows.orchestration.retry import prefect_retry_condition
+    from flows.orchestration.retry_policy import prefect_retry_condition
 
     calls: list[str] = []
 

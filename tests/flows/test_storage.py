@@ -22,7 +22,7 @@ from db.queries.edits import (
 )
 from db.queries.runs import get_or_create_method_config
 from flows.evaluation.stage_cache import DatabaseStageCache
-from flows.orchestration.retry import is_transient_database_error, retry_database
+from flows.retry import is_transient_database_error, retry_database
 from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import edit_rows, image_count
 

@@ -34,7 +34,7 @@ def register(groups: CommandGroups) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Time `evaluate` through Prefect against a plain loop; cache hits of a sweep."""
-        from flows.runs.progress import quiet_prefect_console
+        from flows.orchestration.server import quiet_prefect_console
 
         quiet_prefect_console(verbose=False)
         from rich.table import Table

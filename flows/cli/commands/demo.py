@@ -108,7 +108,7 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Synthetic benchmark -> import -> evaluate (tiny models) -> score -> next steps."""
-        from flows.runs.progress import quiet_prefect_console
+        from flows.orchestration.server import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from flows.cli.commands.run import run_and_report

@@ -27,11 +27,12 @@ def register(groups: CommandGroups) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     ) -> None:
         """Create the `gpu` and `control` process pools and deploy the flows to them."""
-        from prefect.settings import PREFECT_API_URL
+        from flows import REPO_ROOT
+        from flows.orchestration.deploy import deploy_flows
+        from flows.orchestration.server import configured_api_url
 
-        from flows.orchestration.deploy import REPO_ROOT, deploy_flows
-
-        if not PREFECT_API_URL.value():
+        api_url = configured_api_url()
+        if api_url is None:
             fail(
                 "no Prefect server configured: start one (`prefect server start --host 0.0.0.0`) "
                 "and `prefect config set PREFECT_API_URL=http://HOST:4200/api` (or export it)"
@@ -41,9 +42,9 @@ def register(groups: CommandGroups) -> None:
             fail(f"{folder} is not a Hands-off checkout (no flows/orchestration/evaluate.py)")
         deployments = deploy_flows(source=folder, gpu_pool=gpu_pool, control_pool=control_pool)
         if as_json:
-            emit_json({"api_url": PREFECT_API_URL.value(), "deployments": deployments})
+            emit_json({"api_url": api_url, "deployments": deployments})
             return
-        console.print(f"deployed on {PREFECT_API_URL.value()}:")
+        console.print(f"deployed on {api_url}:")
         for name in deployments:
             console.print(f"  {literal(name)}")
         console.print(

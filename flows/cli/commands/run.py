@@ -144,7 +144,7 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Evaluate methods on a dataset (through Prefect), then score the edits."""
-        from flows.runs.progress import quiet_prefect_console
+        from flows.orchestration.server import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from db.engine import session_scope

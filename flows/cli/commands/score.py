@@ -27,7 +27,7 @@ def register(groups: CommandGroups) -> None:
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
         """Score the done edits of a run (through Prefect); existing values are kept."""
-        from flows.runs.progress import quiet_prefect_console
+        from flows.orchestration.server import quiet_prefect_console
 
         quiet_prefect_console(verbose)
         from db.engine import check_same_database, database_identity, session_scope

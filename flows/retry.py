@@ -3,7 +3,8 @@
 A database that restarts or drops a connection (`OperationalError`, `InterfaceError`, a
 connection marked invalidated) is worth retrying with back-off: the engine's
 `pool_pre_ping` hands out a fresh connection once the server is back. Everything else is
-either an item's own failure (recorded on its edit) or a bug (raised).
+either an item's own failure (recorded on its edit) or a bug (raised). How Prefect tasks
+retry on top of this is `flows.retry_policy`.
 """
 
 from __future__ import annotations
@@ -72,12 +73,3 @@ def retry_database(
             sleep(delay)
             delay = min(delay * 2, max_delay_s)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def prefect_retry_condition(_task: Any, _task_run: Any, state: Any) -> bool:
-    """Prefect `retry_condition_fn`: retry a task only for transient database errors."""
-    try:
-        state.result()
-    except Exception as error:
-        return is_transient_database_error(error)
-    return False
