@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, JSONType, utcnow
@@ -71,6 +80,25 @@ class StudyOption(Base):
     # gold_source (expected unacceptable) or gold_target (expected acceptable); NULL for edits.
     gold_role: Mapped[str | None] = mapped_column(String(16))
     expected_acceptable: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class StudyDisplayImage(Base):
+    """An image of an item exactly as the page shows it, encoded once at study creation
+    (db.queries.study_display_png.display_png): RGB, at the item's source display size,
+    fixed settings, no per-slot chunk (that is spliced in when it is served). `role` is
+    canonical ("source", "option0", "option1"), never the side an annotator sees. Items of
+    studies made before this table existed have no rows; the page encodes theirs on the fly."""
+
+    __tablename__ = "study_display_image"
+    __table_args__ = (
+        CheckConstraint("role IN ('source', 'option0', 'option1')", name="known_role"),
+    )
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("study_item.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Annotator(Base):

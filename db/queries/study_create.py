@@ -36,6 +36,7 @@ from db.queries.study_annotators import (
     create_annotator,
 )
 from db.queries.study_blinding import annotator_rng, new_blinding_secret, selection_rng
+from db.queries.study_display import Progress, store_display_images
 from db.queries.study_guidelines import check_guidelines
 
 EDIT_DONE = "done"
@@ -145,6 +146,7 @@ def create_study(
     gold: int = 0,
     seed: int | None = None,
     guidelines: str | None = None,
+    progress: Progress | None = None,
 ) -> CreatedStudy:
     """Create a study comparing two of a run's method configs.
 
@@ -153,7 +155,8 @@ def create_study(
     Each annotator gets their own random order and random sides per item. Without `seed`
     the randomness comes from a new secret kept only in the database (`study.seed` is then
     0 and means nothing); with it, from the seed, and the study is predictable to whoever
-    knows it.
+    knows it. Every image the study shows is encoded for display here, once (the long
+    step of a large study: `progress` is told after each item).
     """
     # 1. check inputs
     run = session.get(Run, run_id)
@@ -218,7 +221,10 @@ def create_study(
     regular_ids = _add_regular_items(session, study.id, [pairs[s] for s in sample_ids], sample_ids)
     gold_ids = _add_gold_items(session, study.id, gold_samples, rng)
 
-    # 5. assign: regular items round robin with overlap, gold to everyone
+    # 5. encode every image shown, once, as the page sends it
+    store_display_images(session=session, item_ids=[*regular_ids, *gold_ids], progress=progress)
+
+    # 6. assign: regular items round robin with overlap, gold to everyone
     new_annotators = _assign_annotators(
         session=session,
         study=study,

@@ -1,13 +1,15 @@
 """One annotator running, request by request, what the annotator page runs.
 
-The annotator page, per request: sign in by token and load the
-first open item (one transaction); for an item not shown before, its three images, re-encoded
-by `blind_png` and cached per item, then its clock started; after drawing such an item, the
-images of the item after it (so submitting shows that one from the cache). Per click: a
-callback write (sign in, write) and the rerun that follows.
+The annotator page, per request: sign in by token and load the first open item (one
+transaction); for an item not shown before, its three images as sent (`shown_item_pngs`,
+the function the page calls: the display images stored at study creation with each slot's
+chunk spliced in, or for a study without them, encoded on the fly), cached per item, then
+its clock started; after drawing such an item, the images of the item after it (so
+submitting shows that one from the cache). Per click: a callback write (sign in, write) and
+the rerun that follows.
 
 Timed operations, each its own list of durations and count of SQL statements:
-- `first_item`: the link opened, nothing prepared yet (the images are fetched and encoded);
+- `first_item`: the link opened, nothing prepared yet (the images are fetched);
 - `next_item`: the rerun after a submit, which shows the following item (images prepared);
 - `rerun`: the rerun after any other click;
 - `store_answer`, `preference`, `submit`: the callback writes;
@@ -38,7 +40,6 @@ OPERATIONS = (
     "submit",
     "prefetch",
 )
-SLOTS = ("source", "A", "B")  # the page's slot names: the encoded text chunk depends on them
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -101,22 +102,20 @@ def annotate(
     *,
     think_s: float = 0.0,
     seed: int = 0,
-    encode: bool = True,
 ) -> int:
     """Answer every item of the annotator holding `token`, pausing `think_s` on average
-    (uniform between 0 and twice that) before each click. Returns the items answered.
-    `encode=False` leaves out the page's image re-encoding (the database's part alone)."""
+    (uniform between 0 and twice that) before each click. Returns the items answered."""
     from db.engine import session_scope
     from db.queries.study_annotators import AnnotatorAccess, authenticate
     from db.queries.study_answers import (
         ItemView,
-        item_images,
         load_next_item,
         mark_shown,
         record_judgment,
         record_preference,
         submit_item,
     )
+    from db.queries.study_display import shown_item_pngs
 
     rng = random.Random(seed)
     prepared: set[int] = set()  # positions whose images the page's cache holds
@@ -130,13 +129,12 @@ def annotate(
         if view.position in prepared:
             return
         with session_scope(engine) as session:
-            stored = item_images(session=session, annotator_id=annotator_id, position=view.position)
-        if encode:
-            from annotation_app.blind_images import blind_png, display_size
-
-            size = display_size(view.source_size)
-            for png, slot in zip(stored, SLOTS, strict=True):
-                blind_png(png, size, f"{view.position}/{slot}")
+            shown_item_pngs(
+                session=session,
+                annotator_id=annotator_id,
+                position=view.position,
+                source_size=view.source_size,
+            )
         prepared.add(view.position)
 
     def draw() -> tuple[int, Any]:

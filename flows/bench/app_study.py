@@ -30,12 +30,23 @@ def bench_images(count: int, size: int, seed: int) -> list[Any]:
 
 
 def build_bench_study(
-    engine: Engine, *, annotators: int, items: int, size: int, tag: str
+    engine: Engine,
+    *,
+    annotators: int,
+    items: int,
+    size: int,
+    tag: str,
+    display_images: bool = True,
 ) -> tuple[int, list[str], dict[str, list[Any]]]:
-    """Returns (study id, tokens, ids of the rows to delete afterwards)."""
+    """Returns (study id, tokens, ids of the rows to delete afterwards). Without
+    `display_images` the study is left as one made before they existed: its page encodes
+    every image on the fly."""
+    from sqlalchemy import delete, select
+
     from db.engine import session_scope
     from db.image_store import put_image
-    from db.models import Dataset, Edit, MethodConfig, Run, RunMethodConfig, Sample
+    from db.models import Dataset, Edit, MethodConfig, Run, RunMethodConfig, Sample, StudyItem
+    from db.models.study import StudyDisplayImage
     from db.queries.study_create import create_study
 
     created_rows: dict[str, list[Any]] = defaultdict(list)
@@ -89,6 +100,11 @@ def build_bench_study(
             annotators=[f"bench{i:02d}" for i in range(annotators)],
             overlap=annotators,
         )
+        if not display_images:
+            items_of_study = select(StudyItem.id).where(StudyItem.study_id == created.study_id)
+            session.execute(
+                delete(StudyDisplayImage).where(StudyDisplayImage.item_id.in_(items_of_study))
+            )
         created_rows["study"].append(created.study_id)
         created_rows["run"].append(run.id)
         created_rows["dataset"].append(dataset.id)

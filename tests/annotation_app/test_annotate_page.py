@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import session_scope
 from db.models import Annotator, Assignment, Image, Judgment, StudyOption
+from db.models.study import StudyDisplayImage
 from db.queries.study_annotators import revoke_annotator
 from tests.annotation_app.conftest import StudyApp
 
@@ -191,6 +192,12 @@ def test_an_item_with_a_missing_or_broken_image_gets_a_clear_page(study_app: Stu
         ]
         session.execute(update(Image).where(Image.sha256 == images[0]).values(data=b""))
         session.execute(update(Image).where(Image.sha256 == images[1]).values(data=b"not a png"))
+        # As when they were broken at creation: no display images, encoded on the fly.
+        session.execute(
+            delete(StudyDisplayImage).where(
+                StudyDisplayImage.item_id.in_([a.item_id for a in assignments[:2]])
+            )
+        )
     app = study_app.open(study_app.tokens["alice"])
     assert titles(app) == ["Item 1 of 4 cannot be shown"] and not app.exception
     assert written(study_app.engine) == (0, 0)
@@ -215,13 +222,13 @@ def test_the_next_items_images_are_prepared_while_the_annotator_looks(
     import annotation_app.blind_images as blind_images
 
     fetched: list[int] = []
-    original = blind_images.item_images
+    original = blind_images.shown_item_pngs
 
     def counting(**kwargs: Any) -> tuple[bytes, bytes, bytes]:
         fetched.append(kwargs["position"])
         return original(**kwargs)
 
-    monkeypatch.setattr(blind_images, "item_images", counting)
+    monkeypatch.setattr(blind_images, "shown_item_pngs", counting)
     app = study_app.open(study_app.tokens["alice"])
     assert fetched == [0, 1]  # item 1 shown, item 2 prepared
     answer_current(app)

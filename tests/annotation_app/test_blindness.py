@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from db.engine import session_scope
 from db.models import Annotator, Assignment, StudyItem
+from db.models.study import StudyDisplayImage
 from db.queries.study_create import create_study
 from tests.annotation_app.conftest import StudyApp
 from tests.annotation_app.test_annotate_page import answer_current, progress
@@ -132,3 +133,18 @@ def test_edits_of_another_size_are_shown_at_the_source_size(
     app = study_app.open(created.annotators[0].token)
     sizes = {Image.open(io.BytesIO(data)).size for data in served_images(app, media_files)}
     assert sizes == {(16, 16)}
+
+
+def test_a_study_made_before_display_images_sends_the_same_images(
+    study_app: StudyApp, media_files: dict[str, bytes]
+) -> None:
+    """Encoded at creation and spliced, or encoded on the fly for an older study: the
+    browser receives the same bytes, so the blinding does not depend on the study's age."""
+    from annotation_app import blind_images
+
+    with_display_images = served_images(study_app.open(study_app.tokens["alice"]), media_files)
+    with session_scope(study_app.engine) as session:
+        session.execute(delete(StudyDisplayImage))
+    blind_images._item_pngs.clear()  # type: ignore[attr-defined]
+    on_the_fly = served_images(study_app.open(study_app.tokens["alice"]), media_files)
+    assert len(on_the_fly) == 3 and on_the_fly == with_display_images

@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "study",
     "study_item",
     "study_option",
+    "study_display_image",
     "annotator",
     "assignment",
     "judgment",

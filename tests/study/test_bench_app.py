@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from db.engine import make_engine, session_scope
 from db.models import Assignment, Dataset, Image, Judgment, Run, Study
+from db.models.study import StudyDisplayImage
 from flows.cli.app import build_app
 
 ANNOTATORS, ITEMS = 3, 2
@@ -33,21 +34,21 @@ def rows_left(database_url: str) -> dict[str, int]:
     with session_scope(engine) as session:
         left = {
             model.__tablename__: session.scalar(select(func.count()).select_from(model))
-            for model in (Study, Image, Run, Dataset, Assignment, Judgment)
+            for model in (Study, Image, Run, Dataset, Assignment, Judgment, StudyDisplayImage)
         }
     engine.dispose()
     return left  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("encode", ["--encode", "--no-encode"])
+@pytest.mark.parametrize("display_images", ["--display-images", "--no-display-images"])
 def test_every_request_is_timed_once_and_nothing_is_left(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encode: str
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, display_images: str
 ) -> None:
     monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
-    figures = bench(database_url, encode)
+    figures = bench(database_url, display_images)
     backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     assert (figures["backend"], figures["items_answered"]) == (backend, ANNOTATORS * ITEMS)
-    assert figures["encode"] is (encode == "--encode")
+    assert figures["display_images"] is (display_images == "--display-images")
     operations = figures["operations"]
     answered = ANNOTATORS * ITEMS
     assert {name: op["count"] for name, op in operations.items()} == {
@@ -60,13 +61,15 @@ def test_every_request_is_timed_once_and_nothing_is_left(
         "prefetch": answered,  # once per item shown for the first time
     }
     assert all(op["median_ms"] <= op["p95_ms"] <= op["max_ms"] for op in operations.values())
-    # Round trips of the reads: sign in (2), the item (1), its images (1), its clock (1).
-    assert operations["first_item"]["statements"] <= 5
+    # Round trips of the reads: sign in (2), the item (1), its images (1; a study without
+    # display images reads the stored ones too), its clock (1).
+    on_the_fly = 0 if display_images == "--display-images" else 1
+    assert operations["first_item"]["statements"] <= 5 + on_the_fly
     assert operations["next_item"]["statements"] <= 4  # images prepared: no image query
     assert operations["rerun"]["statements"] <= 3
-    assert operations["prefetch"]["statements"] <= 2
+    assert operations["prefetch"]["statements"] <= 2 + on_the_fly
     assert rows_left(database_url) == dict.fromkeys(
-        ("study", "image", "run", "dataset", "assignment", "judgment"), 0
+        ("study", "image", "run", "dataset", "assignment", "judgment", "study_display_image"), 0
     )
 
 
@@ -74,9 +77,9 @@ def test_keep_leaves_the_answered_study(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
-    figures = bench(database_url, "--keep", "--no-encode")
+    figures = bench(database_url, "--keep")
     left = rows_left(database_url)
     assert figures["study_id"] is not None and left["study"] == 1
     assert left["assignment"] == ANNOTATORS * ITEMS
     assert left["judgment"] == 2 * ANNOTATORS * ITEMS
-    assert left["image"] == 3 * ITEMS
+    assert left["image"] == left["study_display_image"] == 3 * ITEMS

@@ -4,10 +4,12 @@ the case that matters; SQLite runs too and says so).
 
 Each annotator is a thread running what the annotator page runs per request
 (`flows.bench.app_page`): Streamlit serves every browser session from a thread of one
-process, so threads in one process are the faithful model, GIL and image encoding included.
-By default annotators do not pause to think (--think-ms 0): the worst case for contention;
-a think time (uniform around the given mean, before every click) models people. The bench
-writes its own dataset, run and study, and deletes them afterwards unless --keep.
+process, so threads in one process are the faithful model, GIL included. The study's
+images are encoded when it is created (not timed); --no-display-images models a study made
+before that, whose page encodes them on the fly. By default annotators do not pause to
+think (--think-ms 0): the worst case for contention; a think time (uniform around the given
+mean, before every click) models people. The bench writes its own dataset, run and study,
+and deletes them afterwards unless --keep.
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ def register(groups: CommandGroups) -> None:
         think_ms: Annotated[
             float, typer.Option("--think-ms", min=0, help="Mean pause before each request.")
         ] = 0.0,
-        encode: Annotated[
+        display_images: Annotated[
             bool,
             typer.Option(
-                "--encode/--no-encode",
-                help="Include the page's image re-encoding (--no-encode: the database alone).",
+                "--display-images/--no-display-images",
+                help="Images encoded at study creation (--no-display-images: a study made "
+                "before they existed, its images encoded by the page on the fly).",
             ),
         ] = True,
         keep: Annotated[bool, typer.Option("--keep", help="Keep the bench study.")] = False,
@@ -63,7 +66,12 @@ def register(groups: CommandGroups) -> None:
         tag = uuid.uuid4().hex[:8]
         console.print(f"building {items} items x {annotators} annotators ({size} px images)…")
         study_id, tokens, rows = build_bench_study(
-            engine, annotators=annotators, items=items, size=size, tag=tag
+            engine,
+            annotators=annotators,
+            items=items,
+            size=size,
+            tag=tag,
+            display_images=display_images,
         )
         timings = PageTimings()
         timings.count_statements_of(engine)
@@ -72,9 +80,7 @@ def register(groups: CommandGroups) -> None:
 
         def worker(token: str, seed: int) -> None:
             start_line.wait()
-            answered.append(
-                annotate(engine, token, timings, think_s=think_ms / 1000, seed=seed, encode=encode)
-            )
+            answered.append(annotate(engine, token, timings, think_s=think_ms / 1000, seed=seed))
 
         threads = [
             threading.Thread(target=worker, args=(token, seed)) for seed, token in enumerate(tokens)
@@ -97,7 +103,7 @@ def register(groups: CommandGroups) -> None:
             "items_per_annotator": items,
             "image_px": size,
             "think_ms": think_ms,
-            "encode": encode,
+            "display_images": display_images,
             "items_answered": sum(answered),
             "wall_s": wall,
             "items_per_s": sum(answered) / wall,
@@ -109,7 +115,7 @@ def register(groups: CommandGroups) -> None:
             return
         console.print(
             f"{backend}: {annotators} annotators (think {think_ms:.0f} ms, "
-            f"images {'re-encoded' if encode else 'not re-encoded'}), "
+            f"images {'encoded at creation' if display_images else 'encoded on the fly'}), "
             f"{sum(answered)} items in {wall:.1f} s "
             f"({summary['items_per_s']:.0f} items/s)"
         )
