@@ -7,11 +7,10 @@ import io
 
 from PIL import Image as PILImage
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.models import Image
+from db.upsert import insert_ignore
 
 
 class ImageNotFound(LookupError):
@@ -40,14 +39,7 @@ def put_image(*, session: Session, image: PILImage.Image) -> str:
 def put_png(*, session: Session, data: bytes, width: int, height: int, mode: str) -> str:
     digest = sha256_hex(data)
     values = {"sha256": digest, "data": data, "width": width, "height": height, "mode": mode}
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(pg_insert(Image).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite_insert(Image).values(**values).on_conflict_do_nothing())
-    elif session.get(Image, digest) is None:
-        session.add(Image(**values))
-        session.flush()
+    session.execute(insert_ignore(session, Image).values(**values))
     return digest
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import CacheEntry
-from db.queries.edits import insert_ignore
+from db.upsert import insert_ignore
 
 
 def get_cache_value(*, session: Session, kind: str, key: str) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,28 @@ def get_dataset(*, session: Session, name: str) -> Dataset:
 
 def existing_external_ids(*, session: Session, dataset_id: int) -> set[str]:
     return set(session.scalars(select(Sample.external_id).where(Sample.dataset_id == dataset_id)))
+
+
+def sample_count(*, session: Session, dataset_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Sample).where(Sample.dataset_id == dataset_id)
+        )
+        or 0
+    )
+
+
+def present_external_ids(
+    *, session: Session, dataset_id: int, external_ids: Sequence[str]
+) -> set[str]:
+    """Which of `external_ids` the dataset has."""
+    return set(
+        session.scalars(
+            select(Sample.external_id).where(
+                Sample.dataset_id == dataset_id, Sample.external_id.in_(list(external_ids))
+            )
+        )
+    )
 
 
 def add_sample(*, session: Session, dataset_id: int, **fields: Any) -> Sample:

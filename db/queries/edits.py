@@ -12,31 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from db.base import utcnow
 from db.image_store import put_png
 from db.models import Edit, EditStatus, Image, Sample, StudyOption
+from db.upsert import dialect_insert
 
 _EDIT_KEY = [Edit.sample_id, Edit.method_config_id, Edit.seed, Edit.setting]
-
-
-def dialect_insert(session: Session, model: Any) -> Any:
-    """An INSERT construct with ON CONFLICT support for the session's backend."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(model)
-    if dialect == "sqlite":
-        return sqlite.insert(model)
-    raise NotImplementedError(f"database backend {dialect!r} is not supported")
-
-
-def insert_ignore(session: Session, model: Any) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING (any unique constraint)."""
-    statement: Insert = dialect_insert(session, model).on_conflict_do_nothing()
-    return statement
 
 
 @dataclass(frozen=True)
@@ -245,3 +228,18 @@ def duplicate_edit_keys(*, session: Session) -> int:
         .subquery()
     )
     return int(session.scalar(select(func.count()).select_from(grouped)) or 0)
+
+
+def edit_outcomes(
+    *, session: Session, config_ids: Sequence[int], seed: int, setting: str
+) -> list[tuple[int, int, str, dict[str, Any] | None, str | None]]:
+    """(sample id, config id, status, timings, error) of every edit of `config_ids` made
+    with `seed` in `setting`."""
+    rows = session.execute(
+        select(Edit.sample_id, Edit.method_config_id, Edit.status, Edit.timings, Edit.error).where(
+            Edit.method_config_id.in_(list(config_ids)),
+            Edit.seed == seed,
+            Edit.setting == setting,
+        )
+    ).all()
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Edit, EditStatus, MetricValue, Sample
-from db.queries.edits import insert_ignore
+from db.upsert import insert_ignore
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Dataset, Edit, MethodConfig, Run, RunMethodConfig, RunStatus, Sample
-from db.queries.edits import insert_ignore
+from db.upsert import insert_ignore
 
 
 class RunNotFound(LookupError):

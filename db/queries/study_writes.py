@@ -16,8 +16,6 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -40,6 +38,7 @@ from db.queries.study_history import (
     may_write,
     record_event,
 )
+from db.upsert import dialect_insert
 
 
 class SubmitOutcome(enum.StrEnum):
@@ -70,7 +69,7 @@ def record_judgment(
         return False
     _, item_id, option_id = target
     now = utcnow()
-    insert = _insert_for(session)(Judgment).values(
+    insert = dialect_insert(session, Judgment).values(
         annotator_id=annotator_id,
         item_id=item_id,
         option_id=option_id,
@@ -297,12 +296,3 @@ def _open_option(
         )
     ).first()
     return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
-
-
-def _insert_for(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return pg_insert
-    if dialect == "sqlite":
-        return sqlite_insert
-    raise StudyError(f"answers need INSERT ... ON CONFLICT: {dialect} is not supported")

@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
+from db.bulk import bulk_insert, reserve_ids
 from db.engine import session_scope
 from db.models import Dataset, Edit, Image, MethodConfig, MetricValue, Run, RunMethodConfig, Sample
-from flows.bench.bulk_rows import bulk_insert, reserve_ids
 
 PROFILE = "synthetic-rows"
 # (metric, caption_kind) in the order the metrics helper defines them.

@@ -19,9 +19,9 @@ import numpy as np
 from sqlalchemy import Engine
 
 from db.base import utcnow
+from db.bulk import bulk_insert
 from db.engine import session_scope
 from db.models import Annotator, Assignment, Judgment, Study, StudyItem, StudyOption
-from flows.bench.bulk_rows import bulk_insert
 from flows.bench.synthetic_run import SyntheticEvaluation, insert_with_ids
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from db.engine import session_scope
-from db.models import Edit, EditStatus, RunStatus
+from db.models import EditStatus, RunStatus
+from db.queries.edits import edit_outcomes
 from db.queries.runs import merge_run_provenance, set_run_status
 from flows.retry import retry_database
 from flows.runs.plan import RunPlan, load_plan
@@ -91,18 +92,11 @@ def summarize(engine: Engine, plan: RunPlan) -> RunOutcome:
     sample_ids = {sample.id for sample in plan.samples}
     by_id = {config.id: config for config in plan.configs}
 
-    def read() -> list[tuple[int, int, str, dict[str, Any], str | None]]:
+    def read() -> list[tuple[int, int, str, dict[str, Any] | None, str | None]]:
         with session_scope(engine) as session:
-            rows = session.execute(
-                select(
-                    Edit.sample_id, Edit.method_config_id, Edit.status, Edit.timings, Edit.error
-                ).where(
-                    Edit.method_config_id.in_(list(by_id)),
-                    Edit.seed == plan.seed,
-                    Edit.setting == plan.setting,
-                )
-            ).all()
-            return [tuple(row) for row in rows]
+            return edit_outcomes(
+                session=session, config_ids=list(by_id), seed=plan.seed, setting=plan.setting
+            )
 
     rows = retry_database(read, what=f"run {plan.run_id}: counting edits")
     counts = {

@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from db.engine import session_scope
-from db.models import Sample
-from db.queries.datasets import DatasetNotFound, get_dataset
+from db.queries.datasets import (
+    DatasetNotFound,
+    get_dataset,
+    present_external_ids,
+    sample_count,
+)
 from db.queries.runs import create_run as insert_run
 from db.queries.runs import get_or_create_method_config, get_run, run_samples
 from handsoff_core.errors import ConfigError, HandsoffError
@@ -149,19 +153,12 @@ def create_run(
             dataset = get_dataset(session=session, name=request.dataset)
         except DatasetNotFound as exc:
             raise RunRequestError(str(exc)) from exc
-        total = session.scalar(
-            select(func.count()).select_from(Sample).where(Sample.dataset_id == dataset.id)
-        )
+        total = sample_count(session=session, dataset_id=dataset.id)
         if not total:
             raise RunRequestError(f"dataset {request.dataset!r} has no samples")
         if request.sample_ids:
-            present = set(
-                session.scalars(
-                    select(Sample.external_id).where(
-                        Sample.dataset_id == dataset.id,
-                        Sample.external_id.in_(list(request.sample_ids)),
-                    )
-                )
+            present = present_external_ids(
+                session=session, dataset_id=dataset.id, external_ids=request.sample_ids
             )
             missing = [item for item in request.sample_ids if item not in present]
             if missing:
