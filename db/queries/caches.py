@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -23,9 +23,3 @@ def put_cache_value(*, session: Session, kind: str, key: str, value: bytes) -> N
             kind=kind, key=key, value=bytes(value), created_at=utcnow()
         )
     )
-
-
-def cache_sizes(*, session: Session) -> dict[str, int]:
-    """{kind: number of entries}."""
-    rows = session.execute(select(CacheEntry.kind, func.count()).group_by(CacheEntry.kind))
-    return {kind: int(count) for kind, count in rows}

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -159,7 +159,3 @@ def metric_means(*, session: Session, edit_ids: Sequence[int]) -> list[MetricMea
         )
         for key, values in sorted(totals.items())
     ]
-
-
-def metric_value_count(*, session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(MetricValue)) or 0)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db import views
-from db.models import Dataset, MethodConfig, Run, RunMethodConfig, Study
+from db.models import Dataset, MethodConfig, Run, Study
 from db.queries.runs import get_run
 
 
@@ -196,13 +196,3 @@ def run_edit_frame(*, session: Session, run_id: int) -> pd.DataFrame:
 
 def run_study_ids(*, session: Session, run_id: int) -> list[int]:
     return list(session.scalars(select(Study.id).where(Study.run_id == run_id).order_by(Study.id)))
-
-
-def run_config_ids(*, session: Session, run_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(RunMethodConfig.method_config_id)
-            .where(RunMethodConfig.run_id == run_id)
-            .order_by(RunMethodConfig.method_config_id)
-        )
-    )

@@ -1,5 +1,5 @@
 """Helpers shared by CLI commands: settings, errors as clean exits, JSON output, user text
-shown literally, ids parsed as bounded integers."""
+shown literally, ids parsed as bounded integers, NAME=VALUE options."""
 
 from __future__ import annotations
 
@@ -76,3 +76,17 @@ def row_id(value: str | int) -> int:
 def emit_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, indent=2, default=str, sort_keys=False)
     sys.stdout.write("\n")
+
+
+def parse_assignment(item: str, *, option: str, expected: str) -> tuple[str, Any]:
+    """`NAME=VALUE` -> (NAME, VALUE): VALUE as JSON when it parses (numbers, booleans,
+    lists), else the plain string (e.g. attention=fused). A malformed item is a clean exit
+    naming the option and the form it expects."""
+    name, equals, raw = item.partition("=")
+    if not equals or not name.strip():
+        fail(f"{option} {item!r}: expected {expected}")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return name.strip(), value

@@ -57,6 +57,12 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "control",
         "Import a dataset (MagicBrush zip/folder, hub parquet, JSONL).",
     ),
+    DeploymentSpec(
+        "flows/orchestration/report.py:report_flow",
+        "control",
+        "control",
+        "A run's report as a markdown artifact (and its files, given out_dir).",
+    ),
 )
 
 

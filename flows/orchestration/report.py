@@ -9,8 +9,7 @@ from typing import Any
 
 from prefect import flow
 
-from db.engine import get_engine
-from db.settings import load_settings
+from flows.orchestration.context import flow_context
 from flows.orchestration.report_artifact import publish_artifact
 from flows.report.assemble import build_report
 from flows.report.options import ReportOptions
@@ -24,10 +23,8 @@ def report_flow(
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """The report of `run_id` (and its studies) as an artifact `report-run-<id>`."""
-    settings = load_settings() if database_url is None else load_settings(database_url=database_url)
-    engine = get_engine(settings.url)
     report = build_report(
-        engine=engine,
+        engine=flow_context(database_url).engine,
         run_id=run_id,
         study_ids=study_ids,
         options=ReportOptions(include_rows=out_dir is not None),

@@ -24,7 +24,7 @@ from db.queries.datasets import (
     sample_count,
 )
 from db.queries.runs import create_run as insert_run
-from db.queries.runs import get_or_create_method_config, get_run, run_samples
+from db.queries.runs import get_or_create_method_config
 from handsoff_core.errors import ConfigError, HandsoffError
 from handsoff_core.methods.base import MethodConfig
 from handsoff_core.methods.registry import METHOD_NAMES, default_config
@@ -187,14 +187,3 @@ def create_run(
         )
         run_id = run.id
     return run_id
-
-
-def planned_item_count(*, engine: Engine, run_id: int) -> int:
-    """Samples x configs of a run: the edits it is complete with."""
-    from db.queries.runs import run_method_configs
-
-    with session_scope(engine) as session:
-        run = get_run(session=session, run_id=run_id)
-        samples = run_samples(session=session, run=run)
-        configs = run_method_configs(session=session, run_id=run_id)
-    return len(samples) * len(configs)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings, literal
+from flows.cli.common import console, emit_json, fail, get_settings, literal, parse_assignment
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
@@ -23,17 +23,7 @@ if TYPE_CHECKING:
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """["weight=1.25", "attention=reference"] -> {"weight": 1.25, "attention": "reference"}."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        name, separator, text = pair.partition("=")
-        if not separator or not name.strip():
-            fail(f"--set {pair!r}: expected name=value")
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text  # a plain string, e.g. attention=fused
-        overrides[name.strip()] = value
-    return overrides
+    return dict(parse_assignment(pair, option="--set", expected="name=value") for pair in pairs)
 
 
 def load_method(

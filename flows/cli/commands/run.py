@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.common import console, emit_json, fail, get_settings, literal, row_id
+from flows.cli.common import (
+    console,
+    emit_json,
+    fail,
+    get_settings,
+    literal,
+    parse_assignment,
+    row_id,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,16 +38,13 @@ def parse_weights(text: str | None) -> list[float]:
 
 def parse_params(items: list[str] | None) -> dict[str, dict[str, Any]]:
     """`METHOD.NAME=VALUE` pairs (VALUE as JSON when it parses, else a string)."""
+    expected = "METHOD.NAME=VALUE, e.g. handsoff.weight=1.25"
     params: dict[str, dict[str, Any]] = {}
     for item in items or []:
-        target, equals, raw = item.partition("=")
+        target, value = parse_assignment(item, option="--param", expected=expected)
         method, dot, name = target.partition(".")
-        if not equals or not dot or not method or not name:
-            fail(f"--param {item!r}: expected METHOD.NAME=VALUE, e.g. handsoff.weight=1.25")
-        try:
-            value: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
+        if not dot or not method or not name:
+            fail(f"--param {item!r}: expected {expected}")
         params.setdefault(method, {})[name] = value
     return params
 
