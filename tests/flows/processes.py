@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +155,57 @@ def descendants(pid: int) -> list[int]:
         found.append(child)
         stack.extend(children.get(child, []))
     return found[::-1]
+
+
+@dataclass(frozen=True)
+class TreeProcess:
+    """One process of a command's tree, as seen at one moment."""
+
+    pid: int
+    started: int  # clock ticks after boot: tells this process from a later one given its pid
+    command: str
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (state first), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()
+
+
+def process_tree(pid: int) -> list[TreeProcess]:
+    """`pid` and every process below it, now (pids that end while being read are left out)."""
+    tree = []
+    for member in [pid, *descendants(pid)]:
+        fields = _stat_fields(member)
+        try:
+            command = Path(f"/proc/{member}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if fields is not None:
+            tree.append(TreeProcess(member, int(fields[19]), command.decode(errors="replace")))
+    return tree
+
+
+def still_running(tree: list[TreeProcess]) -> list[TreeProcess]:
+    """Members of `tree` still running: same pid and start time, and not a zombie (a zombie
+    has ended; only its exit status waits for a parent that may never collect it)."""
+    running = []
+    for member in tree:
+        fields = _stat_fields(member.pid)
+        if fields is not None and int(fields[19]) == member.started and fields[0] != "Z":
+            running.append(member)
+    return running
+
+
+def wait_until_gone(tree: list[TreeProcess], *, timeout_s: float) -> list[TreeProcess]:
+    """Wait for every member of `tree` to end; returns those still running at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while (running := still_running(tree)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running
 
 
 def kill(pid: int, sig: int = signal.SIGKILL) -> None:
