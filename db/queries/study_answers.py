@@ -10,12 +10,13 @@ The page imports everything from here: the reads are defined here, the writes in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from db.base import utcnow
@@ -137,7 +138,10 @@ def load_next_item(
     the progress counts, its source image's size, its options with this annotator's
     answers and whether their images are present. A second query, for the counts, only
     when no item is left."""
-    rows = session.execute(_next_item_query(annotator_id, skip_positions)).all()
+    parameters: dict[str, Any] = {"annotator_id": annotator_id}
+    if skip_positions:
+        parameters["skip_positions"] = list(skip_positions)
+    rows = session.execute(_next_item_query(skipping=bool(skip_positions)), parameters).all()
     if not rows:
         assigned, done = progress(session=session, annotator_id=annotator_id)
         return NothingToShow(total=assigned, completed=done, can_undo=done > 0)
@@ -173,9 +177,11 @@ def load_next_item(
     )
 
 
-def _next_item_query(
-    annotator_id: int, skip_positions: Collection[int]
-) -> Select[*tuple[Any, ...]]:
+# Built once per shape, with bound parameters: constructing this many-join statement cost
+# more CPU than PostgreSQL spends running it (it is read on every rerun of the page).
+@functools.cache
+def _next_item_query(*, skipping: bool) -> Select[*tuple[Any, ...]]:
+    annotator_id = bindparam("annotator_id", type_=Integer)
     mine = Assignment.annotator_id == annotator_id
     open_items = aliased(Assignment)
     first_open = (
@@ -184,8 +190,9 @@ def _next_item_query(
         .order_by(open_items.position)
         .limit(1)
     )
-    if skip_positions:
-        first_open = first_open.where(open_items.position.not_in(list(skip_positions)))
+    if skipping:
+        skipped = bindparam("skip_positions", type_=Integer, expanding=True)
+        first_open = first_open.where(open_items.position.not_in(skipped))
     total = select(func.count(Assignment.id)).where(mine).scalar_subquery()
     completed = select(func.count(Assignment.completed_at)).where(mine).scalar_subquery()
     source, option_image = aliased(Image), aliased(Image)

@@ -13,18 +13,20 @@ bytes either way.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from PIL import Image as PILImage
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Assignment, Image, Sample, StudyItem, StudyOption
 from db.models.study import StudyDisplayImage
 from db.queries.study import StudyError
 from db.queries.study_answers import item_images
+from db.queries.study_display_binary import binary_results
 from db.queries.study_display_png import display_png, display_size, with_slot_chunk
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,22 @@ def _encoded_once(
     return {sha: display_png(stored[sha], size) for sha in shas}
 
 
+# Built once, with bound parameters: it runs for every item an annotator opens.
+@functools.cache
+def _display_images_query() -> Select[*tuple[Any, ...]]:
+    source, first, second = (aliased(StudyDisplayImage) for _ in range(3))
+    return (
+        select(Assignment.swap_sides, source.data, first.data, second.data)
+        .outerjoin(source, and_(source.item_id == Assignment.item_id, source.role == SOURCE))
+        .outerjoin(first, and_(first.item_id == Assignment.item_id, first.role == OPTION_0))
+        .outerjoin(second, and_(second.item_id == Assignment.item_id, second.role == OPTION_1))
+        .where(
+            Assignment.annotator_id == bindparam("annotator_id", type_=Integer),
+            Assignment.position == bindparam("position", type_=Integer),
+        )
+    )
+
+
 def shown_item_pngs(
     *, session: Session, annotator_id: int, position: int, source_size: tuple[int, int]
 ) -> tuple[bytes, bytes, bytes]:
@@ -108,14 +126,10 @@ def shown_item_pngs(
     stored display images with each slot's chunk, in one query. Without display rows, the
     stored images encoded now (ItemImageMissing if one is missing; OSError / ValueError /
     DecompressionBombError if one cannot be decoded)."""
-    source, first, second = (aliased(StudyDisplayImage) for _ in range(3))
-    row = session.execute(
-        select(Assignment.swap_sides, source.data, first.data, second.data)
-        .outerjoin(source, and_(source.item_id == Assignment.item_id, source.role == SOURCE))
-        .outerjoin(first, and_(first.item_id == Assignment.item_id, first.role == OPTION_0))
-        .outerjoin(second, and_(second.item_id == Assignment.item_id, second.role == OPTION_1))
-        .where(Assignment.annotator_id == annotator_id, Assignment.position == position)
-    ).first()
+    with binary_results(session):
+        row = session.execute(
+            _display_images_query(), {"annotator_id": annotator_id, "position": position}
+        ).first()
     if row is None:
         raise StudyError(f"annotator {annotator_id} has no item at position {position}")
     swap_sides, *displayed = row

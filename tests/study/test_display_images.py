@@ -18,6 +18,7 @@ from db.models.study import StudyDisplayImage
 from db.queries.study_answers import ItemImageMissing
 from db.queries.study_create import CreatedStudy, create_study
 from db.queries.study_display import shown_item_pngs
+from db.queries.study_display_binary import binary_results
 from db.queries.study_display_png import display_png, slot_chunk_text
 from tests.study.world import METHODS, World, build_world
 
@@ -175,3 +176,19 @@ def test_an_image_missing_from_the_store_is_named_with_its_item(engine: Engine) 
     study = make_study(engine, world)
     with pytest.raises(ItemImageMissing, match="an image is missing from the store"):
         served(engine, study)
+
+
+def test_binary_results_change_only_the_statements_inside(engine: Engine) -> None:
+    """On PostgreSQL the display images come in binary format, byte for byte what was
+    stored; the connection's cursors are as before afterwards, even after an error."""
+    payload = bytes(range(256)) * 64
+    with session_scope(engine) as session:
+        sha = put_png(session=session, data=payload, width=1, height=1, mode="RGB")
+        driver = session.connection().connection.driver_connection
+        factory = getattr(driver, "cursor_factory", None)
+        with binary_results(session):
+            fetched = session.scalar(select(Image.data).where(Image.sha256 == sha))
+        assert fetched == payload
+        with pytest.raises(ZeroDivisionError), binary_results(session):
+            _ = 1 / 0
+        assert getattr(driver, "cursor_factory", None) is factory
