@@ -6,6 +6,9 @@ target, no mask, no caption) has value None and the reason. Problems with the it
 (a mask of another size than its source, an empty image) raise an `ItemError` naming it;
 `score_edits` returns that error in the item's place and carries on with the others.
 
+Model-free metrics run their registry entry's `compute` (registry.py) item by item, so a
+registered one is scored like the built-in ones.
+
 Model-based metrics embed all images and texts of the batch `batch_size` at a time on the
 models' device; the models load on first use. A model that cannot be loaded raises
 `ModelUnavailable` for the whole call (it is no fault of any one item).
@@ -23,39 +26,31 @@ from PIL import Image
 
 from handsoff_core.errors import ImageRejected, ItemError, MaskRejected
 from handsoff_core.metrics import versions as v
-from handsoff_core.metrics.caption_quality import caption_bleu, sentence_embeddings
+from handsoff_core.metrics.caption_quality import sentence_embeddings
 from handsoff_core.metrics.clip_scores import clip_image_embeddings, clip_text_embeddings
 from handsoff_core.metrics.dino import dino_embeddings
 from handsoff_core.metrics.embedding import cosine_similarity
+from handsoff_core.metrics.model_free import generated_and_gold, need, text
 from handsoff_core.metrics.models import LoadedModel, MetricModels
 from handsoff_core.metrics.not_applicable import NotApplicable
-from handsoff_core.metrics.pixel import l1_distance, l2_distance
-from handsoff_core.metrics.preservation import (
-    preservation_l1,
-    preservation_psnr,
-    preservation_ssim,
-    preserved_region,
-)
 from handsoff_core.metrics.records import EditToScore, MetricValue
+from handsoff_core.metrics.registry import metric_spec, metric_specs
+from handsoff_core.metrics.specs import MetricSpec
 
 _CLIP_METRICS = frozenset({v.CLIP_I, v.CLIP_T})
-_GOLD_CAPTIONS: tuple[tuple[v.CaptionKind, str], ...] = (
-    ("global", "global_caption"),
-    ("local", "local_caption"),
-)
+# The EditToScore field holding each gold caption kind a text metric may be scored against.
+_GOLD_CAPTION_FIELD: dict[v.CaptionKind, str] = {
+    "global": "global_caption",
+    "local": "local_caption",
+}
 
 
 @dataclass
 class _Prepared:
-    """An item that passed the checks, with its preserved region (None without mask/source)."""
+    """An item that passed the checks, and the values computed for it so far."""
 
     item: EditToScore
-    preserved: np.ndarray | None
     values: list[MetricValue] = field(default_factory=list)
-
-
-def _text(value: str | None) -> str | None:
-    return value.strip() if value is not None and value.strip() else None
 
 
 def _check(item: EditToScore) -> _Prepared:
@@ -63,14 +58,12 @@ def _check(item: EditToScore) -> _Prepared:
         image = getattr(item, role)
         if image is not None and (image.width <= 0 or image.height <= 0):
             raise ImageRejected(f"{item.item_id}: {role} image has zero size {image.size}")
-    if item.mask is None or item.source is None:
-        return _Prepared(item=item, preserved=None)
-    if item.mask.size != item.source.size:
+    if item.mask is not None and item.source is not None and item.mask.size != item.source.size:
         raise MaskRejected(
             f"{item.item_id}: mask is {item.mask.width}x{item.mask.height} but its source image "
             f"is {item.source.width}x{item.source.height}"
         )
-    return _Prepared(item=item, preserved=preserved_region(item.mask))
+    return _Prepared(item=item)
 
 
 def _record(
@@ -88,52 +81,17 @@ def _record(
     prepared.values.append(MetricValue(metric, version, kind, value))
 
 
-def _need(condition: object, reason: str) -> None:
-    if not condition:
-        raise NotApplicable(reason)
+def _model_free(prepared: _Prepared, specs: Sequence[MetricSpec]) -> None:
+    """Each model-free metric's `compute` on the item, in the registry's order."""
+    for spec in specs:
+        compute = spec.compute
+        assert compute is not None  # MetricSpec requires it of a model-free metric
+        (kind,) = spec.caption_kinds
 
+        def score(compute: Callable[[EditToScore], float] = compute) -> float:
+            return compute(prepared.item)
 
-def _model_free(prepared: _Prepared, metrics: Collection[str]) -> None:
-    item, preserved = prepared.item, prepared.preserved
-    pixel_metrics = ((v.L1, l1_distance), (v.L2, l2_distance))
-    for metric, distance in pixel_metrics:
-        if metric in metrics:
-
-            def pixel(distance: Callable[..., float] = distance) -> float:
-                _need(item.target is not None, "no ground-truth target image")
-                return distance(item.edit, item.target)
-
-            _record(prepared, metric, v.metric_version(metric), "none", pixel)
-    preservation = (
-        (v.PRESERVATION_L1, preservation_l1),
-        (v.PRESERVATION_PSNR, preservation_psnr),
-        (v.PRESERVATION_SSIM, preservation_ssim),
-    )
-    for metric, measure in preservation:
-        if metric in metrics:
-
-            def preserve(measure: Callable[..., float] = measure) -> float:
-                _need(item.source is not None, "no source image")
-                _need(item.mask is not None, "no edit mask")
-                return measure(item.edit, item.source, preserved)
-
-            _record(prepared, metric, v.metric_version(metric), "none", preserve)
-    if v.CAPTION_BLEU in metrics:
-
-        def bleu() -> float:
-            gold, generated = _generated_and_gold(item)
-            return float(np.mean([caption_bleu(caption, gold) for caption in generated]))
-
-        _record(prepared, v.CAPTION_BLEU, v.metric_version(v.CAPTION_BLEU), "global", bleu)
-
-
-def _generated_and_gold(item: EditToScore) -> tuple[str, list[str]]:
-    gold = _text(item.global_caption)
-    _need(gold is not None, "no gold output caption")
-    generated = [caption for caption in item.generated_captions if _text(caption)]
-    _need(generated, "the method wrote no after-edit caption")
-    assert gold is not None
-    return gold, generated
+        _record(prepared, spec.name, v.metric_version(spec.name), kind, score)
 
 
 def _version(model: LoadedModel, metric: str, models: MetricModels) -> str:
@@ -154,12 +112,12 @@ def _image_pair_metric(
     for i, prepared in enumerate(batch):
 
         def score(i: int = i, prepared: _Prepared = prepared) -> float:
-            _need(id(prepared) in row, "no ground-truth target image")
+            need(id(prepared) in row, "no ground-truth target image")
             target = target_embeddings[row[id(prepared)]]
             what = f"{metric} of {prepared.item.item_id}"
             return cosine_similarity(edit_embeddings[i], target, what=what)
 
-        _record(prepared, metric, version, "none", score)
+        _record(prepared, metric, version, "none", score)  # image pairs: no caption
 
 
 def _clip_t(
@@ -170,19 +128,20 @@ def _clip_t(
     batch_size: int,
 ) -> None:
     """CLIP-T against each gold caption kind: cosine of the edit's and the caption's embeddings."""
+    kinds = metric_spec(v.CLIP_T).caption_kinds
     captions = [
-        {kind: _text(getattr(p.item, name)) for kind, name in _GOLD_CAPTIONS} for p in batch
+        {kind: text(getattr(p.item, _GOLD_CAPTION_FIELD[kind])) for kind in kinds} for p in batch
     ]
-    texts = sorted({text for per_item in captions for text in per_item.values() if text})
+    texts = sorted({c for per_item in captions for c in per_item.values() if c})
     text_embeddings = clip_text_embeddings(clip, texts, batch_size=batch_size)
-    text_row = {text: i for i, text in enumerate(texts)}
+    text_row = {caption: i for i, caption in enumerate(texts)}
     for i, prepared in enumerate(batch):
-        for kind, name in _GOLD_CAPTIONS:
+        for kind in kinds:
 
             def score(
-                i: int = i, caption: str | None = captions[i][kind], name: str = name
+                i: int = i, caption: str | None = captions[i][kind], kind: v.CaptionKind = kind
             ) -> float:
-                _need(caption is not None, f"no gold {name.replace('_', ' ')}")
+                need(caption is not None, f"no gold {kind} caption")
                 what = f"clip-t of {batch[i].item.item_id}"
                 return cosine_similarity(
                     edit_embeddings[i], text_embeddings[text_row[str(caption)]], what=what
@@ -223,15 +182,16 @@ def _caption_cosine(
     usable: dict[int, tuple[str, list[str]]] = {}
     for prepared in batch:
         with contextlib.suppress(NotApplicable):  # recorded as not applicable below
-            usable[id(prepared)] = _generated_and_gold(prepared.item)
+            usable[id(prepared)] = generated_and_gold(prepared.item)
     texts = sorted({t for gold, generated in usable.values() for t in (gold, *generated)})
     embeddings = sentence_embeddings(model, texts, batch_size=batch_size)
     row = {text: i for i, text in enumerate(texts)}
     version = _version(model, v.CAPTION_COSINE, models)
+    (kind,) = metric_spec(v.CAPTION_COSINE).caption_kinds
     for prepared in batch:
 
         def score(prepared: _Prepared = prepared) -> float:
-            gold, generated = _generated_and_gold(prepared.item)
+            gold, generated = generated_and_gold(prepared.item)
             what = f"caption-cosine of {prepared.item.item_id}"
             return float(
                 np.mean(
@@ -242,7 +202,7 @@ def _caption_cosine(
                 )
             )
 
-        _record(prepared, v.CAPTION_COSINE, version, "global", score)
+        _record(prepared, v.CAPTION_COSINE, version, kind, score)
 
 
 def score_edits(
@@ -268,8 +228,9 @@ def score_edits(
             results.append(error)
     batch = [r for r in results if isinstance(r, _Prepared)]
     # 2. model-free metrics, item by item (CPU, numpy).
+    model_free = [spec for spec in metric_specs() if spec.model_free and spec.name in metrics]
     for prepared in batch:
-        _model_free(prepared, metrics)
+        _model_free(prepared, model_free)
     # 3. model-based metrics, batched on the models' device.
     if batch and models is not None:
         if _CLIP_METRICS & set(metrics):
@@ -279,7 +240,7 @@ def score_edits(
         if v.CAPTION_COSINE in metrics:
             _caption_cosine(batch, models.sentence_embedder(), models, batch_size)
     # 4. report in the canonical metric order.
-    order = {metric: i for i, metric in enumerate(v.ALL_METRICS)}
+    order = {spec.name: i for i, spec in enumerate(metric_specs())}
     kinds = {kind: i for i, kind in enumerate(v.CAPTION_KINDS)}
     return [
         r

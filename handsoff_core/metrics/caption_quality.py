@@ -1,7 +1,7 @@
 """Caption quality of the rewriter: the generated after-edit caption vs the gold output caption.
 
 The Hands-off paper compares LLMs by BLEU and by the cosine similarity of generated and gold
-after-edit captions, without stating the exact settings. Ours (revision 1, see `versions.py`):
+after-edit captions, without stating the exact settings. Ours (revision 1, see `registry.py`):
 - Tokens: lower-cased words and single punctuation marks (`\\w+|[^\\w\\s]`); no nltk data
   files are needed (punkt cannot be downloaded here).
 - BLEU: nltk `sentence_bleu`, one reference, BLEU-4 with uniform weights, smoothing

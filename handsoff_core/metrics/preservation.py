@@ -4,7 +4,7 @@ The Hands-off paper claims regions outside the edit are preserved but never meas
 MagicBrush's masks (edited region white) say where an edit may change the image. Here the
 source is compared with the edit over the pixels the edit should have left alone.
 
-Definitions (revision 1, see `versions.py`):
+Definitions (revision 1, see `registry.py`):
 - Images as RGB in [0,1] (uint8 / 255, float64); the edit resized to the source's size with
   the same bicubic filter MagicBrush uses for L1 (methods normally return the source size).
 - Preserved pixels: mask value < 128 (`MASK_THRESHOLD`); the mask must have the source's

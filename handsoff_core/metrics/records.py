@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from handsoff_core.metrics.versions import CAPTION_KINDS, CaptionKind
+from handsoff_core.metrics.specs import CAPTION_KINDS, CaptionKind
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class MetricValue:
         if (self.value is None) == (self.not_applicable is None):
             raise ValueError(f"{self.metric}: give a value or a not-applicable reason, not both")
         if self.value is not None and not math.isfinite(self.value):
-            # Never stored: every metric defines its finite range (see versions.py).
+            # Never stored: every metric defines its finite range (see registry.py).
             raise ValueError(f"{self.metric}: non-finite value {self.value!r}")
 
 

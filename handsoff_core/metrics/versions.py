@@ -1,82 +1,149 @@
-"""Metric names and version strings.
+"""Metric names and version strings, as views of the registry (`registry.py`).
 
 A stored value is only comparable with values of the same version. A version is
 `<metric>/<definition revision>` plus, for model-based metrics, `+<model identity>` and, when
 the model ran in another dtype than float32, `+<dtype>`; e.g.
 `clip-i/1+openai/clip-vit-base-patch32` or `dino/1+tiny-dino@3f2a9c01d4e5`.
 
-Bump a definition revision whenever the computation changes (preprocessing, resampling,
-pooling, tokenisation, aggregation, caps); the model identity changes by itself when the
-model does (see `models.model_identity`).
+Bump a definition revision (the metric's `MetricSpec.revision`, with its `definition`)
+whenever the computation changes (preprocessing, resampling, pooling, tokenisation,
+aggregation, caps); the model identity changes by itself when the model does (see
+`models.model_identity`).
+
+`ALL_METRICS`, `MODEL_FREE_METRICS` and `DEFINITION_REVISIONS` are live views: a metric
+registered later (`registry.register_metric`) is in them from then on.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from typing import TYPE_CHECKING, Any, overload
 
-import torch
-
-CaptionKind = Literal["global", "local", "none"]
-CAPTION_KINDS: tuple[CaptionKind, ...] = ("global", "local", "none")
-
-# MagicBrush's five (evaluation/image_eval.py).
-L1 = "l1"
-L2 = "l2"
-CLIP_I = "clip-i"
-DINO = "dino"
-CLIP_T = "clip-t"
-# Beyond MagicBrush: preservation outside the edit mask, and caption quality.
-PRESERVATION_L1 = "preservation-l1"
-PRESERVATION_PSNR = "preservation-psnr"
-PRESERVATION_SSIM = "preservation-ssim"
-CAPTION_BLEU = "caption-bleu"
-CAPTION_COSINE = "caption-cosine"
-
-# Definition revision of each metric, with what revision 1 means.
-DEFINITION_REVISIONS: dict[str, int] = {
-    # mean |edit - target| over [0,1] RGB tensors; edit resized to the target (PIL bicubic).
-    L1: 1,
-    # mean (edit - target)^2, same as L1.
-    L2: 1,
-    # cosine of CLIP image embeddings; clip's _transform(224) preprocessing.
-    CLIP_I: 1,
-    # cosine of DINO CLS embeddings; Resize 256 bicubic, CenterCrop 224, ImageNet norm.
-    DINO: 1,
-    # cosine of CLIP image and text embeddings; text truncated to CLIP's 77 tokens.
-    CLIP_T: 1,
-    # mean |edit - source| over pixels where the mask is < 128 (edit resized to the source).
-    PRESERVATION_L1: 1,
-    # 10 log10(1 / MSE) over the same pixels, capped at 100 dB.
-    PRESERVATION_PSNR: 1,
-    # Gaussian SSIM (11x11, sigma 1.5, K1 0.01, K2 0.03, per RGB channel), mean over
-    # valid window centres outside the mask.
-    PRESERVATION_SSIM: 1,
-    # BLEU-4, nltk sentence_bleu, smoothing method1, lowercased word/punctuation tokens;
-    # mean over the generated after-edit captions.
-    CAPTION_BLEU: 1,
-    # cosine of attention-mask mean-pooled last hidden states; mean over generated captions.
-    CAPTION_COSINE: 1,
-}
-MODEL_FREE_METRICS = frozenset(
-    {L1, L2, PRESERVATION_L1, PRESERVATION_PSNR, PRESERVATION_SSIM, CAPTION_BLEU}
+from handsoff_core.metrics.registry import (
+    CAPTION_BLEU,
+    CAPTION_COSINE,
+    CLIP_I,
+    CLIP_T,
+    DINO,
+    L1,
+    L2,
+    PRESERVATION_L1,
+    PRESERVATION_PSNR,
+    PRESERVATION_SSIM,
+    find_metric_spec,
+    metric_names,
+    metric_spec,
+    metric_specs,
 )
-ALL_METRICS: tuple[str, ...] = tuple(DEFINITION_REVISIONS)
+from handsoff_core.metrics.specs import CAPTION_KINDS, CaptionKind  # re-exported
 
-_DTYPE_NAMES = {torch.float16: "fp16", torch.bfloat16: "bf16", torch.float64: "fp64"}
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "ALL_METRICS",
+    "CAPTION_BLEU",
+    "CAPTION_COSINE",
+    "CAPTION_KINDS",
+    "CLIP_I",
+    "CLIP_T",
+    "DEFINITION_REVISIONS",
+    "DINO",
+    "L1",
+    "L2",
+    "MODEL_FREE_METRICS",
+    "PRESERVATION_L1",
+    "PRESERVATION_PSNR",
+    "PRESERVATION_SSIM",
+    "CaptionKind",
+    "metric_version",
+]
+
+
+class _MetricNames(Sequence[str]):
+    """Every registered metric's name, in display order."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return metric_names()[index]
+
+    def __len__(self) -> int:
+        return len(metric_names())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]  # it changes as metrics are registered
+
+    def __repr__(self) -> str:
+        return repr(metric_names())
+
+
+class _ModelFreeNames(Set[str]):
+    """The names of the metrics that need no model."""
+
+    @classmethod
+    def _from_iterable(cls, names: Iterable[Any]) -> frozenset[Any]:
+        return frozenset(names)  # set operations (-, &, |) give a plain snapshot
+
+    def _names(self) -> frozenset[str]:
+        return frozenset(spec.name for spec in metric_specs() if spec.model_free)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+class _DefinitionRevisions(Mapping[str, int]):
+    """{metric: its definition revision}."""
+
+    def __getitem__(self, name: str) -> int:
+        spec = find_metric_spec(name)
+        if spec is None:
+            raise KeyError(name)
+        return spec.revision
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(metric_names())
+
+    def __len__(self) -> int:
+        return len(metric_names())
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+ALL_METRICS: Sequence[str] = _MetricNames()
+MODEL_FREE_METRICS: Set[str] = _ModelFreeNames()
+DEFINITION_REVISIONS: Mapping[str, int] = _DefinitionRevisions()
+
+# Short names of the dtypes a model may run in; float32 is the default and is not named.
+_DTYPE_NAMES = {"float16": "fp16", "bfloat16": "bf16", "float64": "fp64"}
 
 
 def metric_version(
     metric: str, *, model_identity: str | None = None, dtype: torch.dtype | None = None
 ) -> str:
     """Version string of `metric`, e.g. "clip-t/1+openai/clip-vit-base-patch32"."""
-    if metric not in DEFINITION_REVISIONS:
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(ALL_METRICS)}")
-    version = f"{metric}/{DEFINITION_REVISIONS[metric]}"
-    if metric in MODEL_FREE_METRICS:
+    spec = metric_spec(metric)
+    version = f"{metric}/{spec.revision}"
+    if spec.model_free:
         return version
     if not model_identity:
         raise ValueError(f"metric {metric!r} needs the identity of its model")
     version += f"+{model_identity}"
-    if dtype is not None and dtype != torch.float32:
-        version += f"+{_DTYPE_NAMES.get(dtype, str(dtype).removeprefix('torch.'))}"
+    dtype_name = str(dtype).removeprefix("torch.") if dtype is not None else "float32"
+    if dtype_name != "float32":
+        version += f"+{_DTYPE_NAMES.get(dtype_name, dtype_name)}"
     return version
