@@ -34,14 +34,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Which loaded model a model-based metric's version names (see metrics/versions.py).
-_MODEL_OF_METRIC = {
-    "clip-i": "clip",
-    "clip-t": "clip",
-    "dino": "dino",
-    "caption-cosine": "sentence_embedder",
-}
-
 
 @dataclass
 class ScoreReport:
@@ -59,16 +51,17 @@ class ScoreReport:
 
 def current_versions(models: MetricModels | None, metrics: Collection[str]) -> dict[str, str]:
     """{metric: the version its value would have if computed now} (loads metric models)."""
-    from handsoff_core.metrics import MODEL_FREE_METRICS, metric_version
+    from handsoff_core.metrics import metric_spec, metric_version
 
     versions: dict[str, str] = {}
     for metric in metrics:
-        if metric in MODEL_FREE_METRICS:
+        spec = metric_spec(metric)
+        if spec.model is None:
             versions[metric] = metric_version(metric)
             continue
         if models is None:
             raise ValueError(f"metric {metric!r} needs metric models")
-        loaded = getattr(models, _MODEL_OF_METRIC[metric])()
+        loaded = getattr(models, spec.model)()  # the model whose identity the version names
         versions[metric] = metric_version(
             metric, model_identity=loaded.identity, dtype=models.dtype
         )
@@ -110,7 +103,7 @@ def score_run(
     from handsoff_core.metrics import ALL_METRICS, EditToScore, score_edits
 
     started = time.perf_counter()
-    wanted = tuple(metrics) if metrics is not None else ALL_METRICS
+    wanted = tuple(metrics if metrics is not None else ALL_METRICS)  # registered ones too
     plan = load_plan(engine, run_id)
     samples = _sample_index(plan)
     report = ScoreReport(run_id=run_id)

@@ -3,7 +3,8 @@
 One place, so every table rounds the same way and a test can state the format: values with
 4 decimals (2 when |x| >= 10, e.g. PSNR in dB), rates as percentages with 1 decimal,
 p-values with 4 decimals or in scientific notation below 0.001. A number that does not
-exist is written as "n/a", never as 0.
+exist is written as "n/a", never as 0. Metric columns follow the metric registry's display
+order and carry its better direction (handsoff_core.metrics.registry).
 """
 
 from __future__ import annotations
@@ -11,28 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from handsoff_core.metrics.registry import display_rank, find_metric_spec
+
 NOT_AVAILABLE = "n/a"
 
-# Display order of the metrics the metrics helper defines (handsoff_core.metrics.versions);
-# metrics not listed here follow in alphabetical order.
-METRIC_ORDER = (
-    "l1",
-    "l2",
-    "clip-i",
-    "dino",
-    "clip-t",
-    "preservation-l1",
-    "preservation-psnr",
-    "preservation-ssim",
-    "caption-bleu",
-    "caption-cosine",
-)
-# Which way is better, for the metrics whose definition says so (distances: lower).
-LOWER_IS_BETTER = frozenset({"l1", "l2", "preservation-l1"})
-HIGHER_IS_BETTER = frozenset(
-    {"clip-i", "dino", "clip-t", "preservation-psnr", "preservation-ssim"}
-    | {"caption-bleu", "caption-cosine"}
-)
+# The better direction of a metric's registry entry, as its column label shows it.
+_ARROWS = {"lower": " ↓", "higher": " ↑"}
 ORACLE_ROLES = {"identity": "oracle: unedited source", "ground-truth": "oracle: target"}
 
 
@@ -72,14 +57,15 @@ MetricKey = tuple[str, str, str]  # (metric, caption_kind, metric_version)
 
 
 def metric_sort_key(key: MetricKey) -> tuple[int, str, str, str]:
+    """The registry's display order; metrics it does not define follow alphabetically."""
     metric, caption_kind, version = key
-    rank = METRIC_ORDER.index(metric) if metric in METRIC_ORDER else len(METRIC_ORDER)
-    return (rank, metric, caption_kind, version)
+    return (display_rank(metric), metric, caption_kind, version)
 
 
 def metric_labels(keys: Sequence[MetricKey], *, arrows: bool = True) -> dict[MetricKey, str]:
     """Column labels: the metric, its caption kind when it has one, its version only when
-    one metric appears in several versions in the same run, and the better direction."""
+    one metric appears in several versions in the same run, and the better direction
+    (the metric's registry entry; none for a metric the registry does not define)."""
     versions: dict[tuple[str, str], set[str]] = {}
     for metric, caption_kind, version in keys:
         versions.setdefault((metric, caption_kind), set()).add(version)
@@ -88,10 +74,9 @@ def metric_labels(keys: Sequence[MetricKey], *, arrows: bool = True) -> dict[Met
         label = metric if caption_kind in ("none", "", None) else f"{metric} ({caption_kind})"
         if len(versions[(metric, caption_kind)]) > 1:
             label += f" [{version}]"
-        if arrows and metric in LOWER_IS_BETTER:
-            label += " ↓"
-        elif arrows and metric in HIGHER_IS_BETTER:
-            label += " ↑"
+        spec = find_metric_spec(metric)
+        if arrows and spec is not None and spec.better is not None:
+            label += _ARROWS[spec.better]
         labels[(metric, caption_kind, version)] = label
     return labels
 

@@ -17,15 +17,7 @@ from db.queries.metrics import done_edits, metric_means
 from flows.retry import retry_database
 from flows.runs.lifecycle import RunOutcome, summarize
 from flows.runs.plan import RunPlan, load_plan
-
-# The columns of the quick look (MagicBrush's; clip-t against the global caption); every
-# other metric is in the `--json` output.
-HEADLINE_METRICS: tuple[tuple[str, str], ...] = (
-    ("l1", "none"),
-    ("clip-i", "none"),
-    ("dino", "none"),
-    ("clip-t", "global"),
-)
+from handsoff_core.metrics.registry import headline_metrics
 
 
 @dataclass
@@ -88,7 +80,9 @@ def run_digest(engine: Engine, run_id: int) -> RunDigest:
 
 
 def headline_columns() -> list[str]:
-    return [metric if kind == "none" else f"{metric}/{kind}" for metric, kind in HEADLINE_METRICS]
+    """The quick look's metric columns: the metrics whose registry entry is `headline` (the
+    MagicBrush ones, clip-t against the global caption); every other one is in `--json`."""
+    return [metric if kind == "none" else f"{metric}/{kind}" for metric, kind in headline_metrics()]
 
 
 def digest_table(digest: RunDigest) -> Any:
