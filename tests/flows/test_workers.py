@@ -32,7 +32,10 @@ from tests.flows.processes import (
     online_workers,
     prefect_server,
     prefect_worker,
+    process_tree,
+    still_running,
     wait_for,
+    wait_until_gone,
 )
 
 pytestmark = pytest.mark.slow
@@ -162,12 +165,15 @@ def test_worker_killed_mid_run_then_resumed(
         )
         wait_for(lambda: _edit_count(engine) > 0, timeout_s=180, what="first edit", every_s=0.02)
         # SIGKILL the flow-run process and the worker: no cleanup code of ours runs.
+        killed_tree = process_tree(doomed.pid)
+        assert len(killed_tree) >= 2, f"no flow-run process under the worker: {killed_tree}"
         for pid in [*descendants(doomed.pid), doomed.pid]:
             kill(pid)
         doomed.wait(timeout=30)
         time.sleep(0.5)
         at_kill = _edit_count(engine)
     assert at_kill > 0, "the worker was killed before it stored anything"
+    assert wait_until_gone(killed_tree, timeout_s=10) == []
     # The run started again, on a fresh worker: only what is missing is done.
     with prefect_worker(POOL, name="fresh", home=home, api_url=server["api_url"], env=env):
         result = evaluate(
@@ -179,6 +185,8 @@ def test_worker_killed_mid_run_then_resumed(
         )
     assert result["status"] == "completed"
     assert at_kill < result["planned"], "the run finished before the kill: nothing was tested"
+    # Nothing of the killed worker's tree came back to life or lingered through the resume.
+    assert still_running(killed_tree) == []
     _assert_exactly_once(engine, result["planned"])
     shard = result["shards"][0]
     assert shard["state"] == "Completed"
