@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,11 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, JSONType, utcnow
-
-
-class EditStatus(enum.StrEnum):
-    DONE = "done"
-    FAILED = "failed"
+from db.models.enums import EditStatus, Setting, one_of
 
 
 class Edit(Base):
@@ -23,6 +18,8 @@ class Edit(Base):
         # One edit per (sample, config, seed, setting), whatever runs ask for it.
         UniqueConstraint("sample_id", "method_config_id", "seed", "setting"),
         Index("ix_edit_run_id", "run_id"),
+        one_of("status", EditStatus),
+        one_of("setting", Setting),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,7 +28,7 @@ class Edit(Base):
     method_config_id: Mapped[int] = mapped_column(ForeignKey("method_config.id"))
     seed: Mapped[int]
     # single-turn: edited from the gold input; multi-turn: from this method's previous output.
-    setting: Mapped[str] = mapped_column(String(16), default="single-turn")
+    setting: Mapped[str] = mapped_column(String(16), default=Setting.SINGLE_TURN.value)
     status: Mapped[str] = mapped_column(String(16))
     output_image: Mapped[str | None] = mapped_column(ForeignKey("image.sha256"))
     before_captions: Mapped[list[Any]] = mapped_column(JSONType, default=list)

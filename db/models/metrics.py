@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
+from db.models.enums import CaptionKind, one_of
 
 
 class MetricValue(Base):
@@ -18,6 +19,7 @@ class MetricValue(Base):
         CheckConstraint(
             "(value IS NULL) <> (not_applicable IS NULL)", name="value_xor_not_applicable"
         ),
+        one_of("caption_kind", CaptionKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,25 +9,19 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, JSONType, utcnow
-
-
-class RunStatus(enum.StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    COMPLETED = "completed"  # every edit done
-    PARTIAL = "partial"  # finished, some edits failed
-    FAILED = "failed"  # the run itself stopped with an error
+from db.models.enums import RunStatus, Setting, one_of
 
 
 class Run(Base):
     __tablename__ = "run"
+    __table_args__ = (one_of("status", RunStatus), one_of("setting", Setting))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.PENDING.value)
     profile: Mapped[str] = mapped_column(String(100))
     seed: Mapped[int]
-    setting: Mapped[str] = mapped_column(String(16), default="single-turn")
+    setting: Mapped[str] = mapped_column(String(16), default=Setting.SINGLE_TURN.value)
     # What subset was asked for: {"limit": N, "sample_ids": [...]} (empty = whole dataset).
     selection: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # git sha, package versions, device, Prefect flow-run id, host.

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, JSONType, utcnow
+from db.models.enums import GoldRole, JudgmentEventKind, PreferenceKind, one_of
 
 
 class Study(Base):
@@ -69,6 +70,7 @@ class StudyOption(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "position"),
         CheckConstraint("position IN (0, 1)", name="two_positions"),
+        one_of("gold_role", GoldRole),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +120,7 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("annotator_id", "item_id"),
         UniqueConstraint("annotator_id", "position"),
+        one_of("preference_kind", PreferenceKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,7 +160,10 @@ class JudgmentEvent(Base):
     by the answer queries (judgment, preference, submit, reopen); never updated."""
 
     __tablename__ = "judgment_event"
-    __table_args__ = (Index("ix_judgment_event_annotator_item", "annotator_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_judgment_event_annotator_item", "annotator_id", "item_id"),
+        one_of("kind", JudgmentEventKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     annotator_id: Mapped[int] = mapped_column(ForeignKey("annotator.id", ondelete="CASCADE"))

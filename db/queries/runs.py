@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Dataset, Edit, MethodConfig, Run, RunMethodConfig, RunStatus, Sample
+from db.models.enums import Setting
 from db.upsert import insert_ignore
 
 
@@ -113,7 +114,7 @@ def run_samples(*, session: Session, run: Run) -> list[Sample]:
     limit = run.selection.get("limit")
     if limit is None:
         return samples
-    if run.setting == "multi-turn":
+    if run.setting == Setting.MULTI_TURN:
         # A multi-turn limit counts whole sessions: a later turn needs its earlier ones.
         sessions = list(dict.fromkeys(sample.session_id for sample in samples))[: int(limit)]
         keep = set(sessions)

@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import Study
+from db.models import GoldRole, PreferenceKind, Study
 
 
 class Verdict(enum.StrEnum):
@@ -51,8 +51,8 @@ MAX_REASON_CHARS = 500
 
 # Gold options: the unedited source shown as an edit must be judged unacceptable; the
 # dataset's ground-truth target must be judged acceptable.
-GOLD_SOURCE = "gold_source"
-GOLD_TARGET = "gold_target"
+GOLD_SOURCE = GoldRole.SOURCE.value
+GOLD_TARGET = GoldRole.TARGET.value
 
 # The page's neutral labels, left to right. Which option each label shows is decided per
 # assignment (`Assignment.swap_sides`) and resolved only on the server.
@@ -60,9 +60,9 @@ SIDE_LABELS: tuple[str, str] = ("A", "B")
 Side = Literal["A", "B"]
 
 # `Assignment.preference_kind`: "option" (with `preferred_option_id`), "tie" or "both_bad".
-PREFERENCE_OPTION = "option"
-PREFERENCE_TIE = "tie"
-PREFERENCE_BOTH_BAD = "both_bad"
+PREFERENCE_OPTION = PreferenceKind.OPTION.value
+PREFERENCE_TIE = PreferenceKind.TIE.value
+PREFERENCE_BOTH_BAD = PreferenceKind.BOTH_BAD.value
 # What the page may answer to "Which is better?".
 Preference = Literal["A", "B", "tie", "both_bad"]
 PREFERENCE_ANSWERS: tuple[str, ...] = ("A", "B", "tie", "both_bad")

@@ -80,10 +80,6 @@ class MethodAcceptability:
         return self.acceptable / self.judgments if self.judgments else None
 
 
-def _label(config: MethodConfig) -> str:
-    return f"{config.method}@{config.config_hash[:8]}"
-
-
 def list_studies(*, session: Session) -> list[StudySummary]:
     configs = {config.id: config for config in session.scalars(select(MethodConfig))}
     items = dict(
@@ -119,7 +115,7 @@ def list_studies(*, session: Session) -> list[StudySummary]:
     summaries = []
     for study in session.scalars(select(Study).order_by(Study.id)):
         labels = tuple(
-            _label(configs[cid]) if cid in configs else str(cid) for cid in study.method_config_ids
+            configs[cid].label if cid in configs else str(cid) for cid in study.method_config_ids
         )
         verdicts, cant_judge, not_counted = answers.get(study.id, (0, 0, 0))
         summaries.append(
@@ -192,7 +188,7 @@ def acceptability_so_far(*, session: Session, study_id: int) -> list[MethodAccep
     }
     return [
         MethodAcceptability(
-            method=_label(configs[cid]),
+            method=configs[cid].label,
             judgments=int(counts.get(cid, (0, 0, 0))[0] or 0),
             acceptable=int(counts.get(cid, (0, 0, 0))[1] or 0),
             cant_judge=int(counts.get(cid, (0, 0, 0))[2] or 0),

@@ -28,6 +28,7 @@ from db.models import (
     StudyItem,
     StudyOption,
 )
+from db.models.enums import Setting
 from db.queries.study import GOLD_SOURCE, GOLD_TARGET, StudyError
 from db.queries.study_annotators import (
     NewAnnotator,
@@ -61,10 +62,6 @@ class CreatedStudy:
     annotators: tuple[NewAnnotator, ...]
 
 
-def config_label(config: MethodConfig) -> str:
-    return f"{config.method}@{config.config_hash[:8]}"
-
-
 def resolve_methods(*, session: Session, run: Run, specs: Sequence[str]) -> list[MethodConfig]:
     """The run's method configs named by `specs`: a method name (when the run has one config
     of it), a config-hash prefix, or `method@hash-prefix`."""
@@ -74,7 +71,7 @@ def resolve_methods(*, session: Session, run: Run, specs: Sequence[str]) -> list
         .where(RunMethodConfig.run_id == run.id)
         .order_by(MethodConfig.id)
     ).all()
-    available = ", ".join(config_label(config) for config in configs) or "none"
+    available = ", ".join(config.label for config in configs) or "none"
     chosen: list[MethodConfig] = []
     for spec in specs:
         method, _, prefix = spec.strip().partition("@")
@@ -94,13 +91,13 @@ def resolve_methods(*, session: Session, run: Run, specs: Sequence[str]) -> list
         if not matches:
             raise StudyError(f"run {run.id} has no method config {spec!r}; it has: {available}")
         if len(matches) > 1:
-            names = ", ".join(config_label(config) for config in matches)
+            names = ", ".join(config.label for config in matches)
             raise StudyError(f"{spec!r} is ambiguous in run {run.id} ({names}): use method@hash")
         chosen.append(matches[0])
     if len(chosen) != 2:
         raise StudyError(f"a study compares exactly two methods, got {len(chosen)}")
     if chosen[0].id == chosen[1].id:
-        raise StudyError(f"both methods name the same config {config_label(chosen[0])}")
+        raise StudyError(f"both methods name the same config {chosen[0].label}")
     return chosen
 
 
@@ -162,7 +159,7 @@ def create_study(
     run = session.get(Run, run_id)
     if run is None:
         raise StudyError(f"no run with id {run_id}")
-    if run.setting != "single-turn":
+    if run.setting != Setting.SINGLE_TURN:
         raise StudyError(
             f"run {run_id} is {run.setting}: its edits start from each method's own previous "
             "output, so no single source image can be shown with both; use a single-turn run"
@@ -188,8 +185,8 @@ def create_study(
     pairs = paired_edits(session=session, run=run, configs=configs)
     if not pairs:
         raise StudyError(
-            f"run {run_id} has no sample on which both {config_label(configs[0])} and "
-            f"{config_label(configs[1])} have a successful edit: nothing to study"
+            f"run {run_id} has no sample on which both {configs[0].label} and "
+            f"{configs[1].label} have a successful edit: nothing to study"
         )
     sample_ids = list(pairs)
     if items is not None:
@@ -237,7 +234,7 @@ def create_study(
         study_id=study.id,
         name=study.name,
         run_id=run_id,
-        methods=(config_label(configs[0]), config_label(configs[1])),
+        methods=(configs[0].label, configs[1].label),
         items=len(regular_ids),
         gold_items=len(gold_ids),
         overlap=overlap,

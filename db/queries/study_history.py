@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import Annotator, Assignment, Judgment, Sample, Study, StudyItem, StudyOption
+from db.models.enums import JudgmentEventKind
 from db.models.study import JudgmentEvent
 from db.queries.study import PREFERENCE_OPTION, SIDE_LABELS, Verdict
 
 # judgment_event.kind
-EVENT_VERDICT = "verdict"
-EVENT_PREFERENCE = "preference"
-EVENT_SUBMIT = "submit"
-EVENT_REOPEN = "reopen"
+EVENT_VERDICT = JudgmentEventKind.VERDICT.value
+EVENT_PREFERENCE = JudgmentEventKind.PREFERENCE.value
+EVENT_SUBMIT = JudgmentEventKind.SUBMIT.value
+EVENT_REOPEN = JudgmentEventKind.REOPEN.value
 
 
 class ReopenOutcome(enum.StrEnum):

@@ -32,7 +32,7 @@ from db.queries.study import PREFERENCE_OPTION, SIDE_LABELS, StudyError, Verdict
 class AdminOption:
     id: int
     position: int  # canonical order (the sides A/B differ per annotator)
-    method: str | None  # "method@hash-prefix" for a method's edit
+    method: str | None  # the config's label (MethodConfig.label) for a method's edit
     gold_role: str | None  # gold_source / gold_target on gold items
     expected_acceptable: bool | None
     image_sha256: str
@@ -100,7 +100,7 @@ def _options(session: Session, item_id: int) -> tuple[AdminOption, ...]:
         AdminOption(
             id=option.id,
             position=option.position,
-            method=f"{config.method}@{config.config_hash[:8]}" if config else None,
+            method=config.label if config else None,
             gold_role=option.gold_role,
             expected_acceptable=option.expected_acceptable,
             image_sha256=option.image_sha256,

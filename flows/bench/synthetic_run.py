@@ -28,7 +28,17 @@ from sqlalchemy.orm import Session
 from db.base import utcnow
 from db.bulk import bulk_insert, reserve_ids
 from db.engine import session_scope
-from db.models import Dataset, Edit, Image, MethodConfig, MetricValue, Run, RunMethodConfig, Sample
+from db.models import (
+    Dataset,
+    Edit,
+    Image,
+    MethodConfig,
+    MetricValue,
+    Run,
+    RunMethodConfig,
+    Sample,
+    Setting,
+)
 
 PROFILE = "synthetic-rows"
 # (metric, caption_kind) in the order the metrics helper defines them.
@@ -192,7 +202,7 @@ def populate_synthetic_evaluation(
             status="completed",
             profile=PROFILE,
             seed=spec.seed,
-            setting="single-turn",
+            setting=Setting.SINGLE_TURN.value,
             selection={},
             provenance={"synthetic": "flows.bench.synthetic_run", "seed": spec.seed},
             counts={},
@@ -235,7 +245,7 @@ def _write_edits(
                     "sample_id": sample_id,
                     "method_config_id": evaluation.config_ids[label],
                     "seed": spec.seed,
-                    "setting": "single-turn",
+                    "setting": Setting.SINGLE_TURN.value,
                     "status": "failed" if failed else "done",
                     "output_image": None if failed else evaluation.image_sha256,
                     "before_captions": [],

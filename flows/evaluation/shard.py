@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from db.engine import session_scope
-from db.models import EditStatus
+from db.models import EditStatus, Setting
 from db.queries.edits import EditState, edit_states
 from flows.evaluation.batching import BatchSize, edit_with_fallbacks, free_accelerator_memory
 from flows.evaluation.method_runtime import MethodProvider
@@ -40,11 +40,9 @@ from flows.runs.plan import (
     turn_levels,
 )
 from handsoff_core.methods.base import EditRequest, EditResult
+from handsoff_core.methods.registry import ORACLE_METHODS, WEIGHT_PARAM
 
 logger = logging.getLogger(__name__)
-
-ORACLE_METHODS = ("identity", "ground-truth")
-WEIGHT = "weight"
 
 
 @dataclass
@@ -74,8 +72,8 @@ def config_groups(
     groups: dict[str, list[PlannedConfig]] = {}
     for config in configs:
         params = dict(config.config.params)
-        if WEIGHT in params:
-            params.pop(WEIGHT)
+        if WEIGHT_PARAM in params:
+            params.pop(WEIGHT_PARAM)
             key = json.dumps([config.config.method, params], sort_keys=True, default=str)
         else:
             key = config.config.config_hash()
@@ -100,7 +98,7 @@ class _ShardEvaluator:
         self.batch_size = batch_size
         self.on_item = on_item
         self.images = ImageReader(engine)
-        self.previous = previous_turns(plan.samples) if plan.setting == "multi-turn" else {}
+        self.previous = previous_turns(plan.samples) if plan.setting == Setting.MULTI_TURN else {}
         self._profile_notes: list[str] | None = None
 
     # -- reading state ----------------------------------------------------------------
@@ -257,7 +255,7 @@ class _ShardEvaluator:
             if not needed:
                 continue
             request = self.request(sample, sample.source_image)
-            weights = [float(config.config.params[WEIGHT]) for config in needed]
+            weights = [float(config.config.params[WEIGHT_PARAM]) for config in needed]
             outcomes: list[EditResult | Exception]
             try:
                 results = sweep(request, weights)
@@ -266,7 +264,7 @@ class _ShardEvaluator:
                     by_hash.get(config.config.config_hash())
                     or RuntimeError(
                         f"{sample.external_id}: the sweep returned no result for "
-                        f"weight {config.config.params[WEIGHT]}"
+                        f"weight {config.config.params[WEIGHT_PARAM]}"
                     )
                     for config in needed
                 ]
@@ -304,7 +302,9 @@ def evaluate_shard(
     size = BatchSize(max(1, batch_size))
     evaluator = _ShardEvaluator(engine, plan, methods, report, size, on_item)
     # Multi-turn chains differ per weight (each continues from its own output): no sweeps.
-    groups = config_groups(plan.configs, use_sweeps=use_sweeps and plan.setting != "multi-turn")
+    groups = config_groups(
+        plan.configs, use_sweeps=use_sweeps and plan.setting != Setting.MULTI_TURN
+    )
     logger.info(
         "run %d shard %d/%d: %d samples x %d configs",
         run_id,

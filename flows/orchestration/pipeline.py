@@ -12,6 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from db.models import Setting
 from flows.orchestration.context import flow_context, prefect_ids
 from flows.orchestration.evaluate import DEFAULT_SHARD_DEPLOYMENT, evaluate
 from flows.orchestration.import_dataset import import_dataset
@@ -37,7 +38,7 @@ def evaluation_pipeline(
     methods: list[str] | None = None,
     profile: str = "paper",
     seed: int = 0,
-    setting: str = "single-turn",
+    setting: str = Setting.SINGLE_TURN.value,
     limit: int | None = None,
     sample_ids: list[str] | None = None,
     weights: list[float] | None = None,

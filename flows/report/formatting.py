@@ -81,25 +81,6 @@ def metric_labels(keys: Sequence[MetricKey], *, arrows: bool = True) -> dict[Met
     return labels
 
 
-def config_labels(configs: Sequence[tuple[int, str, Mapping[str, Any]]]) -> dict[int, str]:
-    """A short unique label per config: the method name, plus the parameters in which
-    configs of the same method differ (e.g. "handsoff weight=0.75")."""
-    by_method: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
-    for config_id, method, params in configs:
-        by_method.setdefault(method, []).append((config_id, params))
-    labels: dict[int, str] = {}
-    for method, members in by_method.items():
-        if len(members) == 1:
-            labels[members[0][0]] = method
-            continue
-        keys = sorted({k for _, params in members for k in params})
-        varying = [k for k in keys if len({_canonical(p.get(k)) for _, p in members}) > 1]
-        for config_id, params in members:
-            shown = ", ".join(f"{k}={_short(params.get(k))}" for k in varying)
-            labels[config_id] = f"{method} {shown}" if shown else f"{method} #{config_id}"
-    return labels
-
-
 def varying_parameters(params: Sequence[Mapping[str, Any]]) -> list[str]:
     keys = sorted({k for p in params for k in p})
     return [k for k in keys if len({_canonical(p.get(k)) for p in params}) > 1]

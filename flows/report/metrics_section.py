@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
+from db.models.methods import config_label
 from db.queries.reports import (
     ConfigStatus,
     RunHeader,
@@ -45,7 +46,7 @@ def add_metric_sections(
 ) -> RunMetrics:
     header = get_run_header(session=session, run_id=run_id)
     statuses = config_statuses(session=session, run_id=run_id)
-    labels = fmt.config_labels([(s.method_config_id, s.method, s.params) for s in statuses])
+    labels = {s.method_config_id: config_label(s.method, s.params, s.config_hash) for s in statuses}
     frame, odd_values = drop_non_finite(edit_metric_frame(session=session, run_id=run_id))
     if odd_values is not None:
         report.missing.append(odd_values)

@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from db.engine import session_scope
 from db.image_store import get_image
+from db.models import Setting
+from db.models.methods import config_label
 from db.queries.runs import get_run, run_method_configs, run_samples
 from flows.retry import retry_database
 from handsoff_core.methods.base import MethodConfig
@@ -45,10 +47,7 @@ class PlannedConfig:
 
     @property
     def label(self) -> str:
-        """Method name, the swept weight if any, and a short hash: unique in a run."""
-        weight = self.config.params.get("weight")
-        suffix = f" w={weight:g}" if isinstance(weight, int | float) else ""
-        return f"{self.config.method}{suffix} {self.config.config_hash()[:8]}"
+        return config_label(self.config.method, self.config.params, self.config.config_hash())
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ def shard_samples(
     """The samples of one shard: every `shard_count`-th sample (or session, multi-turn)."""
     if shard_count < 1 or not 0 <= shard_index < shard_count:
         raise ValueError(f"shard {shard_index} of {shard_count} does not exist")
-    if setting != "multi-turn":
+    if setting != Setting.MULTI_TURN:
         return [s for position, s in enumerate(samples) if position % shard_count == shard_index]
     sessions = list(dict.fromkeys(sample.session_id for sample in samples))
     mine = {
@@ -123,7 +122,7 @@ def shard_samples(
 def turn_levels(samples: Sequence[SampleRef], setting: str) -> list[list[SampleRef]]:
     """Single-turn: one level. Multi-turn: level k holds each session's k-th turn in the run,
     so a level only starts once the level before it is stored."""
-    if setting != "multi-turn":
+    if setting != Setting.MULTI_TURN:
         return [list(samples)]
     by_session: OrderedDict[str, list[SampleRef]] = OrderedDict()
     for sample in sorted(samples, key=lambda s: (s.session_id, s.turn_index)):

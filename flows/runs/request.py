@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from db.engine import session_scope
+from db.models import Setting
 from db.queries.datasets import (
     DatasetNotFound,
     get_dataset,
@@ -27,12 +28,14 @@ from db.queries.runs import create_run as insert_run
 from db.queries.runs import get_or_create_method_config
 from handsoff_core.errors import ConfigError, HandsoffError
 from handsoff_core.methods.base import MethodConfig
-from handsoff_core.methods.registry import METHOD_NAMES, default_config
+from handsoff_core.methods.registry import (
+    METHOD_NAMES,
+    ORACLE_METHODS,
+    WEIGHT_PARAM,
+    default_config,
+)
 
-ORACLES: tuple[str, ...] = ("identity", "ground-truth")
-SETTINGS: tuple[str, ...] = ("single-turn", "multi-turn")
-# The edit-weight parameter a `--weights` sweep varies (Hands-off's w, docs/method.md s1.3).
-WEIGHT_PARAM = "weight"
+SETTINGS: tuple[str, ...] = tuple(setting.value for setting in Setting)
 
 # Fast settings for the `tiny` profile on a small CPU (`handsoff demo`, `handsoff bench
 # flow`): its models are random, so more steps or pixels would only cost time. A 128 px
@@ -63,7 +66,7 @@ class RunRequest:
     methods: Sequence[str]
     profile: str = "paper"
     seed: int = 0
-    setting: str = "single-turn"
+    setting: str = Setting.SINGLE_TURN.value
     limit: int | None = None
     sample_ids: Sequence[str] = ()
     weights: Sequence[float] = ()  # edit-weight sweep for methods that have a weight
@@ -111,7 +114,9 @@ def resolve_configs(request: RunRequest) -> list[MethodConfig]:
             "parameter (Hands-off and its ablations do)"
         )
     if request.include_oracles:
-        configs.extend(default_config(name) for name in ORACLES if name not in request.methods)
+        configs.extend(
+            default_config(name) for name in ORACLE_METHODS if name not in request.methods
+        )
     unique: dict[str, MethodConfig] = {}
     for config in configs:
         unique.setdefault(config.config_hash(), config)

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from handsoff_core.errors import ConfigError, InstructionRejected, ItemError, RecordRejected
 from handsoff_core.methods.base import EditRequest, EditResult, MethodConfig, check_request
+from handsoff_core.methods.registry import WEIGHT_PARAM
 
 if TYPE_CHECKING:
     import torch
@@ -70,7 +71,7 @@ class HandsoffMethod:
         if method not in VARIANTS:
             raise ConfigError(f"HandsoffMethod does not implement {method!r}")
         params: dict[str, Any] = {
-            "weight": 1.0,  # paper: 0.75-1.0 best for most edits, 1.25 for binary changes
+            WEIGHT_PARAM: 1.0,  # paper: 0.75-1.0 best for most edits, 1.25 for binary changes
             "resolution": 512,  # working size (square, multiple of 8); outputs at source size
             "num_inversion_steps": 100,  # paper
             "num_edit_steps": 100,  # paper
@@ -152,7 +153,7 @@ class HandsoffMethod:
                 results[index] = prepared
             else:
                 ready.append((index, prepared))
-        weight = float(self.config.params["weight"])
+        weight = float(self.config.params[WEIGHT_PARAM])
         for start in range(0, len(ready), self.max_batch):
             chunk = ready[start : start + self.max_batch]
             edited = self._invert_and_edit([p for _, p in chunk], [weight])

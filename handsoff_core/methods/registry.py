@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 _HANDSOFF = "handsoff_core.methods.handsoff:HandsoffMethod"
 _IP2P = "handsoff_core.methods.instruct_pix2pix:InstructPix2PixMethod"
 
+# The oracles: the unedited source and the dataset's target shown as "edits" (the metrics'
+# reference rows and the study's gold items).
+IDENTITY = "identity"
+GROUND_TRUTH = "ground-truth"
+ORACLE_METHODS: tuple[str, ...] = (IDENTITY, GROUND_TRUTH)
+# The edit-direction weight (docs/method.md s1): the parameter an edit-weight sweep varies.
+WEIGHT_PARAM = "weight"
+
 METHOD_CLASSES: dict[str, str] = {
     "handsoff": _HANDSOFF,
     "instruction-only": _HANDSOFF,
@@ -39,8 +47,8 @@ METHOD_CLASSES: dict[str, str] = {
     "gold-captions": _HANDSOFF,
     "instruct-pix2pix": _IP2P,
     "magicbrush": _IP2P,
-    "identity": "handsoff_core.methods.oracles:IdentityOracle",
-    "ground-truth": "handsoff_core.methods.oracles:GroundTruthOracle",
+    IDENTITY: "handsoff_core.methods.oracles:IdentityOracle",
+    GROUND_TRUTH: "handsoff_core.methods.oracles:GroundTruthOracle",
 }
 METHOD_NAMES: tuple[str, ...] = tuple(METHOD_CLASSES)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from db.engine import make_engine
+from db.engine import make_engine, session_scope
+from db.models import MethodConfig
 from flows.bench.synthetic_run import SyntheticSpec, populate_synthetic_evaluation
 
 SCRIPT = textwrap.dedent(
@@ -41,6 +42,10 @@ def test_report_flow_publishes_a_markdown_artifact(tmp_path: Path, sqlite_templa
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     evaluation = populate_synthetic_evaluation(engine, SyntheticSpec(samples=6, weights=(1.0,)))
+    with session_scope(engine) as session:
+        first = session.get(MethodConfig, 1)
+        assert first is not None
+        label = first.label  # e.g. "handsoff@021a1040 w=1"
     engine.dispose()
     environment = {
         **os.environ,
@@ -63,6 +68,7 @@ def test_report_flow_publishes_a_markdown_artifact(tmp_path: Path, sqlite_templa
     assert payload["result"]["artifact"] is not None
     markdown = payload["markdown"]
     assert markdown.startswith(f"# Hands-off evaluation report: run {evaluation.run_id}")
-    assert "| 1 | handsoff | method | 6 |" in markdown  # config 1: six samples
+    assert label.startswith("handsoff@")
+    assert f"| 1 | {label} | method | 6 |" in markdown  # config 1: six samples
     assert "**Mean per method config (paper style)**" in markdown
     assert (tmp_path / "out" / "report.html").exists()

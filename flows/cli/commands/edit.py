@@ -105,9 +105,11 @@ def register(groups: CommandGroups) -> None:
             fail(f"image {image}: cannot read ({error})")
         except ImageRejected as error:
             fail(str(error))
+        from handsoff_core.methods.registry import WEIGHT_PARAM
+
         params = parse_overrides(overrides or [])
         if weight is not None:
-            params["weight"] = weight
+            params[WEIGHT_PARAM] = weight
         started = time.perf_counter()
         instance, config, models = load_method(method, params, profile, device, dtype)
         request = EditRequest(

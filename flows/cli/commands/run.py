@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from db.models import Setting
 from flows.cli.common import (
     console,
     emit_json,
@@ -124,7 +125,7 @@ def register(groups: CommandGroups) -> None:
         seed: Annotated[int, typer.Option("--seed")] = 0,
         setting: Annotated[
             str, typer.Option("--setting", help="single-turn or multi-turn.")
-        ] = "single-turn",
+        ] = Setting.SINGLE_TURN.value,
         param: Annotated[
             list[str] | None,
             typer.Option("--param", help="METHOD.NAME=VALUE, repeatable."),
