@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from handsoff_core.errors import ConfigError, ImageRejected, InstructionRejected, ItemError
 from handsoff_core.images import DEFAULT_MAX_PIXELS
+from handsoff_core.data.records import MAX_INSTRUCTION_CHARS
 
 if TYPE_CHECKING:
     import torch
     from PIL import Image
-
-# The settings' default (HANDSOFF_MAX_INSTRUCTION_CHARS); MagicBrush's longest is far shorter.
-MAX_INSTRUCTION_CHARS = 500
 
 
 def _canonical_value(value: Any, *, path: str) -> Any:

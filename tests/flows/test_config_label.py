@@ -9,11 +9,10 @@ from sqlalchemy import Engine, select
 
 from db.engine import session_scope
 from db.models import MethodConfig
-from db.models.methods import LABELLED_PARAMETER, config_label
+from db.models.methods import config_label
 from db.queries.study_admin import list_studies
 from db.queries.study_items_admin import admin_item
 from flows.report.assemble import build_report
-from handsoff_core.methods.registry import WEIGHT_PARAM
 from tests.flows.test_cli import _invoke, cli_engine  # noqa: F401  (the fixture)
 
 
@@ -26,7 +25,6 @@ def test_the_label_shows_the_method_the_hash_and_a_numeric_weight_only() -> None
     assert config_label("identity", {}, digest) == "identity@1a2b3c4d"
     assert config_label("odd", {"weight": True}, digest) == "odd@1a2b3c4d"
     assert config_label("odd", {"weight": "heavy"}, digest) == "odd@1a2b3c4d"
-    assert LABELLED_PARAMETER == WEIGHT_PARAM
 
 
 def test_one_config_has_one_label_in_the_cli_the_admin_page_and_the_report(
