@@ -19,6 +19,7 @@ class RunStatus(enum.StrEnum):
     COMPLETED = "completed"  # every edit done
     PARTIAL = "partial"  # finished, some edits failed
     FAILED = "failed"  # the run itself stopped with an error
+    CANCELLED = "cancelled"  # stopped on request (`handsoff cancel`); `--resume` completes it
 
 
 class EditStatus(enum.StrEnum):

@@ -15,7 +15,12 @@ from db.migrate import downgrade, upgrade
 from flows.bench.synthetic_run import SyntheticSpec, populate_synthetic_evaluation
 from flows.bench.synthetic_study import SyntheticStudySpec, populate_synthetic_study
 
-MIGRATION = importlib.import_module("migrations.versions.0005_closed_vocabularies")
+# The migrations that freeze vocabularies, oldest first: a later one's entry replaces an
+# earlier one's for the same column (0006 adds "cancelled" to run.status).
+MIGRATIONS = [
+    importlib.import_module(f"migrations.versions.{name}")
+    for name in ("0005_closed_vocabularies", "0006_run_cancelled")
+]
 
 # (table, column) -> the enum the code names its values with.
 ENUM_OF = {
@@ -30,8 +35,17 @@ ENUM_OF = {
 }
 
 
-def test_the_migration_freezes_exactly_the_values_the_code_names() -> None:
-    frozen = {(table, column): values for table, column, values in MIGRATION.VOCABULARIES}
+def newest_vocabularies() -> dict[tuple[str, str], tuple[str, ...]]:
+    return {
+        (table, column): values
+        for migration in MIGRATIONS
+        for table, column, values in migration.VOCABULARIES
+    }
+
+
+def test_the_migrations_freeze_exactly_the_values_the_code_names() -> None:
+    frozen = newest_vocabularies()
+    assert frozen[("run", "status")][-1] == "cancelled"
     assert set(frozen) == set(ENUM_OF)
     for key, enum in ENUM_OF.items():
         assert frozen[key] == tuple(member.value for member in enum), key
@@ -145,5 +159,27 @@ def test_upgrade_over_an_unknown_value_names_it_and_changes_nothing(
         assert (
             connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
             == "0004"
+        )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database_url", ["sqlite", "postgresql"], indirect=True)
+def test_downgrade_below_cancelled_names_the_cancelled_runs_and_changes_nothing(
+    empty_database_url: str,
+) -> None:
+    engine = _populated(empty_database_url)
+    with engine.begin() as connection:
+        run_id = connection.execute(text("SELECT MIN(id) FROM run")).scalar_one()
+        connection.execute(
+            text("UPDATE run SET status = 'cancelled' WHERE id = :id"), {"id": run_id}
+        )
+    before = _row_counts(engine)
+    with pytest.raises(RuntimeError, match=rf"run\(s\) \[{run_id}\] are cancelled"):
+        downgrade(empty_database_url, "0005")
+    assert _row_counts(engine) == before
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            == "0006"
         )
     engine.dispose()
