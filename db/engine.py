@@ -95,6 +95,23 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Session]:
+    """A read-only session in which every query sees the same database state: REPEATABLE
+    READ on PostgreSQL; on SQLite an explicit BEGIN (Python's sqlite3 opens transactions
+    only before writes, so without it each SELECT would see its own state)."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    try:
+        with connection.begin(), Session(bind=connection) as session:
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
+            yield session
+    finally:
+        connection.close()
+
+
 class DatabaseLost(RuntimeError):
     """The database a command wrote to is no longer the one it started with (its SQLite
     file deleted or replaced, or a different PostgreSQL cluster/database behind the URL):

@@ -6,35 +6,17 @@ intervals, paired differences, sweep); 3. each study of the run; 4. what is miss
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
+from db.engine import read_snapshot
 from db.queries.reports import run_study_ids
 from db.queries.reports_study import get_study_header
 from flows.report.metrics_section import add_metric_sections
 from flows.report.model import Report
 from flows.report.options import ReportInputError, ReportOptions
 from flows.report.study_section import add_study_section
-
-
-@contextmanager
-def snapshot(engine: Engine) -> Iterator[Session]:
-    """A read-only session in which every query sees the same database state: REPEATABLE
-    READ on PostgreSQL; on SQLite an explicit BEGIN (Python's sqlite3 opens transactions
-    only before writes, so without it each SELECT would see its own state)."""
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection = connection.execution_options(isolation_level="REPEATABLE READ")
-    try:
-        with connection.begin(), Session(bind=connection) as session:
-            if engine.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN")
-            yield session
-    finally:
-        connection.close()
 
 
 def build_report(
@@ -51,7 +33,7 @@ def build_report(
     merely incomplete gives a partial report whose `missing` list says what is absent.
     """
     # 1. snapshot
-    with snapshot(engine) as session:
+    with read_snapshot(engine) as session:
         if run_id is None:
             if not study_ids:
                 raise ReportInputError("name a run (--run ID) or a study (--study ID)")

@@ -22,7 +22,7 @@ def choose_baseline(metrics: RunMetrics, requested: str | None) -> int | None:
         matches = [
             config_id
             for config_id, status in configs.items()
-            if requested in (status.method, metrics.labels[config_id])
+            if _names(requested, status.method, status.config_hash, metrics.labels[config_id])
         ]
         if len(matches) == 1:
             return matches[0]
@@ -31,6 +31,15 @@ def choose_baseline(metrics: RunMetrics, requested: str | None) -> int | None:
         raise ReportInputError(f"baseline {requested!r} {reason}; the run's configs: {known}")
     pix2pix = [c for c, s in configs.items() if s.method == "instruct-pix2pix"]
     return pix2pix[0] if len(pix2pix) == 1 else None
+
+
+def _names(requested: str, method: str, config_hash: str, label: str) -> bool:
+    """Whether `requested` names this config: its method, its label, or `method@hash-prefix`
+    (a label's first word, as `--methods` accepts it)."""
+    if requested in (method, label):
+        return True
+    named, at, prefix = requested.partition("@")
+    return bool(at) and named == method and len(prefix) >= 4 and config_hash.startswith(prefix)
 
 
 def paired_section(

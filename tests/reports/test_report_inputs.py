@@ -64,9 +64,14 @@ def test_unknown_or_ambiguous_baseline_lists_the_configs(synthetic_db: Synthetic
         build_report(
             engine=synthetic_db.engine, run_id=run_id, options=ReportOptions(baseline="handsoff")
         )
-    # A unique label or a config id works.
+    # A unique label, its first word (method@hash-prefix) or a config id works.
     identity = synthetic_db.evaluation.config_ids["identity"]
-    for baseline in ("handsoff weight=1.25", str(identity)):
+    with session_scope(synthetic_db.engine) as session:
+        heavy = session.get(MethodConfig, synthetic_db.evaluation.config_ids["handsoff w=1.25"])
+        assert heavy is not None
+        label = heavy.label
+    assert label.endswith(" w=1.25")
+    for baseline in (label, label.split(" ")[0], label.split(" ")[0][:-2], str(identity)):
         report = build_report(
             engine=synthetic_db.engine, run_id=run_id, options=ReportOptions(baseline=baseline)
         )
@@ -119,9 +124,9 @@ def test_method_config_without_edits_and_unscored_run(synthetic_db: SyntheticDat
         session.add(RunMethodConfig(run_id=evaluation.run_id, method_config_id=config.id))
         config_id = config.id
     report = build_report(engine=synthetic_db.engine, run_id=evaluation.run_id)
-    assert f"magicbrush (config {config_id}): no edits" in report.missing
+    assert f"magicbrush@ffffffff (config {config_id}): no edits" in report.missing
     means = next(t for t in report.tables() if t.key == "metric_means")
-    row = next(r for r in means.rows if r[0] == "magicbrush")
+    row = next(r for r in means.rows if r[0] == "magicbrush@ffffffff")
     assert set(row[1:]) == {"n/a"}
 
     with session_scope(synthetic_db.engine) as session:
@@ -179,6 +184,7 @@ def test_two_versions_of_a_metric_stay_apart(synthetic_db: SyntheticDatabase) ->
     means = next(t for t in report.tables() if t.key == "metric_means")
     assert "l1 [l1/1+synthetic] ↓" in means.columns and "l1 [l1/2] ↓" in means.columns
     column = means.columns.index("l1 [l1/2] ↓")
-    by_label = {row[0]: row[column] for row in means.rows}
-    assert by_label["identity (oracle: unedited source)"] == "0.5000"
-    assert by_label["instruct-pix2pix"] == "n/a"
+    by_method = {row[0].split("@")[0]: (row[0], row[column]) for row in means.rows}
+    assert by_method["identity"][0].endswith(" (oracle: unedited source)")
+    assert by_method["identity"][1] == "0.5000"
+    assert by_method["instruct-pix2pix"][1] == "n/a"

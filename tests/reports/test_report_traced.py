@@ -107,10 +107,11 @@ class Database:
 def config_labels(db: Database) -> dict[int, tuple[str, str]]:
     """config id -> (label, method), from the stored params."""
     labels = {}
-    for config_id, method, params in db.rows("SELECT id, method, params FROM method_config"):
+    rows = db.rows("SELECT id, method, params, config_hash FROM method_config")
+    for config_id, method, params, config_hash in rows:
         params = json.loads(params) if isinstance(params, str) else params
-        label = f"handsoff weight={params['weight']:g}" if method == "handsoff" else method
-        labels[int(config_id)] = (label, method)
+        weight = f" w={params['weight']:g}" if "weight" in params else ""
+        labels[int(config_id)] = (f"{method}@{config_hash[:8]}{weight}", method)
     return labels
 
 
@@ -303,7 +304,7 @@ def check_intervals_and_sweep(
     assert [row[0] for row in sweep.rows] == [f"{w:g}" for w in SPEC.weights]
     for row in sweep.rows:
         config_id = by_label[row[1]]
-        assert row[1] == f"handsoff weight={row[0]}"
+        assert row[1].startswith("handsoff@") and row[1].endswith(f" w={row[0]}")
         for cell, key in zip(row[2:], METRICS, strict=True):
             values = metric_values(db, config_id, *key)
             mean, _, interval = cell.partition(" ")
@@ -317,11 +318,12 @@ def check_paired_differences(
     report: ParsedReport, db: Database, labels: dict[int, tuple[str, str]]
 ) -> None:
     baseline = next(c for c, (_, method) in labels.items() if method == "instruct-pix2pix")
-    report.check_line("Paired differences to instruct-pix2pix")  # the digit of pix2pix
+    name = labels[baseline][0]
+    report.check_line(f"Paired differences to {name}")  # the digit of pix2pix
     report.check_line(
-        "Mean of (config - instruct-pix2pix) over samples both edited, 95% bootstrap interval:"
+        f"Mean of (config - {name}) over samples both edited, 95% bootstrap interval:"
     )
-    table = report.table("Mean of (config - instruct-pix2pix)")
+    table = report.table(f"Mean of (config - {name})")
     report.checked.update({table.title_line + 1, table.title_line + 2})
     by_label = {label: config_id for config_id, (label, _) in labels.items()}
     shown = [key for key in METRICS if len(metric_values(db, baseline, *key))]
@@ -386,7 +388,9 @@ def check_study(
     cant_judge = db.one(f"SELECT COUNT(*) FROM judgment j {COUNTED} AND j.acceptable IS NULL")
     not_counted = db.one("SELECT COUNT(*) FROM judgment") - judgments - cant_judge
     assert judgments and cant_judge and not_counted, "the fixture has every kind of answer"
-    first = next(c for c, (label, _) in labels.items() if label == "handsoff weight=1")
+    first = next(
+        c for c, (label, m) in labels.items() if m == "handsoff" and label.endswith(" w=1")
+    )
     second = next(c for c, (_, method) in labels.items() if method == "instruct-pix2pix")
     names = {first: labels[first][0], second: labels[second][0]}
     report.check_line(

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from flows.report.assemble import snapshot
+from db.engine import read_snapshot
 from tests.reports.conftest import SyntheticDatabase
 
 
 def test_snapshot_does_not_see_writes_made_meanwhile(synthetic_db: SyntheticDatabase) -> None:
     engine = synthetic_db.engine
     count = text("SELECT COUNT(*) FROM judgment")
-    with snapshot(engine) as session:
+    with read_snapshot(engine) as session:
         before = session.execute(count).scalar_one()
         with engine.begin() as writer:
             writer.execute(text("DELETE FROM judgment WHERE id = (SELECT MAX(id) FROM judgment)"))
