@@ -1,16 +1,15 @@
 """The `handsoff` Typer application.
 
 Commands live one group per module under `flows.cli.commands`; each module defines
-`register(cli: CommandGroups) -> None` and is discovered here, so adding a command never
-means editing this file. Heavy imports (torch, diffusers, prefect) happen inside commands,
-so `handsoff --help` stays fast.
+`register(groups: CommandGroups) -> None` and is named in `COMMAND_MODULES`
+(flows/cli/commands/__init__.py), the one list of what the CLI offers. Heavy imports (torch,
+diffusers, prefect) happen inside commands, so `handsoff --help` stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import pkgutil
 import sys
 from dataclasses import dataclass
 
@@ -55,9 +54,8 @@ def build_app() -> typer.Typer:
     root.add_typer(groups.models, name="models")
     root.add_typer(groups.study, name="study")
     root.add_typer(groups.bench, name="bench")
-    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.register(groups)
+    for name in commands.COMMAND_MODULES:
+        importlib.import_module(f"{commands.__name__}.{name}").register(groups)
     return root
 
 
