@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from db.engine import make_engine
 from db.migrate import upgrade
+from flows.bench.sweep_weights import SWEEP_WEIGHTS
 from flows.evaluation.method_runtime import ProfileMethods
 from flows.evaluation.shard import evaluate_shard
 from flows.evaluation.stage_cache import DatabaseStageCache
@@ -33,7 +34,6 @@ from flows.runs.lifecycle import finish_run, start_run
 from flows.runs.provenance import collect_provenance
 from flows.runs.request import RunRequest, create_run
 
-SWEEP_WEIGHTS = (0.5, 0.75, 1.0, 1.25)
 DATASET = "bench"
 
 

@@ -1,18 +1,14 @@
-"""`handsoff bench metrics --profile tiny`: images/s of every metric, per batch size.
+"""`handsoff bench metrics --profile tiny`: images/s of every metric, per batch size
+(flows/bench/metric_speed.py measures; this command loads the models and prints).
 
-Each measurement scores `--items` edits of `--size` px (with source, target, mask and
-captions) with one metric, after one untimed warm-up call, and reports edits per second. A
-model-based metric embeds two images per edit (edit and target) for CLIP-I and DINO, one
-image and two captions for CLIP-T; model-free metrics do not batch, so they run once.
 `--full-size` swaps the profile's metric models for the real architectures with random
 weights (CLIP ViT-B/32, DINO ViT-S/16, MiniLM-L6): the cost of the paper's models.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from typing import TYPE_CHECKING, Annotated, Any
+import contextlib
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,53 +16,17 @@ from flows.cli.common import console, emit_json, fail
 
 if TYPE_CHECKING:
     from flows.cli.app import CommandGroups
-    from handsoff_core.metrics import EditToScore
 
 
-def _bench_items(count: int, size: int, seed: int) -> list[EditToScore]:
-    """Photo-sized edits with every input a metric can use (random pixels: cost, not meaning)."""
-    import numpy as np
-    from PIL import Image
-
-    from handsoff_core.metrics import EditToScore
-
-    rng = np.random.default_rng(seed)
-
-    def image() -> Image.Image:
-        return Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8), mode="RGB")
-
-    mask = Image.new("L", (size, size))
-    mask.paste(255, (size // 4, size // 4, size // 2, size // 2))
-    return [
-        EditToScore(
-            item_id=f"bench-{i}",
-            edit=image(),
-            source=image(),
-            target=image(),
-            mask=mask,
-            global_caption=f"a photo of {i} dogs sitting on a red sofa in a living room",
-            local_caption="a red sofa",
-            generated_captions=[f"a photo of {i} cats sitting on a blue sofa"],
-        )
-        for i in range(count)
-    ]
-
-
-def _time_metric(
-    items: list[EditToScore], models: Any, metric: str, batch_size: int, repeats: int
-) -> float:
-    """Edits per second of `metric` (best of `repeats`, after a warm-up)."""
-    from handsoff_core.metrics import score_edits
-
-    score_edits(
-        items[: min(len(items), batch_size)], models, metrics=[metric], batch_size=batch_size
-    )
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        score_edits(items, models, metrics=[metric], batch_size=batch_size)
-        best = min(best, time.perf_counter() - started)
-    return len(items) / best
+def _batch_sizes(raw: str) -> list[int]:
+    """`--batch-sizes 1,8,32` as [1, 8, 32] (sorted, no repeats); anything else ends the command."""
+    try:
+        sizes = sorted({int(b) for b in raw.split(",") if b.strip()})
+    except ValueError:
+        fail(f"--batch-sizes must be integers separated by commas, got {raw!r}")
+    if not sizes or min(sizes) < 1:
+        fail("--batch-sizes must be positive")
+    return sizes
 
 
 def register(groups: CommandGroups) -> None:
@@ -89,58 +49,38 @@ def register(groups: CommandGroups) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Print images/s of every metric for each batch size."""
-        import torch
-
+        from flows.bench.metric_speed import measure_metric_speed
         from flows.cli.commands.score_images import load_metric_models
-        from handsoff_core.metrics import ALL_METRICS, MODEL_FREE_METRICS
 
-        try:
-            sizes = sorted({int(b) for b in batch_sizes.split(",") if b.strip()})
-        except ValueError:
-            fail(f"--batch-sizes must be integers separated by commas, got {batch_sizes!r}")
-        if not sizes or min(sizes) < 1:
-            fail("--batch-sizes must be positive")
+        sizes = _batch_sizes(batch_sizes)
         models, _note, profile_name = load_metric_models(profile, device)
         if full_size:
             from handsoff_core.metrics.arch import full_size_metric_models
 
             models = full_size_metric_models(device=models.device, dtype=models.dtype)
             profile_name = f"{profile_name} (full-size architectures, random weights)"
-        bench_items = _bench_items(items, size, seed=0)
-        rows: list[dict[str, Any]] = []
-        with console.status("benchmarking metrics", spinner="dots") if not as_json else _quiet():
-            for metric in ALL_METRICS:
-                for batch_size in [None] if metric in MODEL_FREE_METRICS else sizes:
-                    rate = _time_metric(bench_items, models, metric, batch_size or 1, repeats)
-                    rows.append({"metric": metric, "batch_size": batch_size, "edits_per_s": rate})
-        header = {
-            "profile": profile_name,
-            "device": str(models.device),
-            "dtype": str(models.dtype).removeprefix("torch."),
-            "image_size": size,
-            "items": items,
-            "threads": torch.get_num_threads(),
-            # Other processes' load slows every figure; print it so readers can judge.
-            "load_average_1min": round(os.getloadavg()[0], 2),
-            "cpus": os.cpu_count(),
-        }
+        spinner = (
+            contextlib.nullcontext()
+            if as_json
+            else console.status("benchmarking metrics", spinner="dots")
+        )
+        with spinner:
+            measured = measure_metric_speed(
+                models=models,
+                profile=profile_name,
+                items=items,
+                size=size,
+                batch_sizes=sizes,
+                repeats=repeats,
+            )
         if as_json:
-            emit_json({**header, "results": rows})
+            emit_json(measured.as_dict())
             return
         from rich.table import Table
 
-        table = Table(
-            "metric", "batch", "edits/s", title=", ".join(f"{k} {v}" for k, v in header.items())
-        )
-        for row in rows:
-            batch = "-" if row["batch_size"] is None else str(row["batch_size"])
-            table.add_row(row["metric"], batch, f"{row['edits_per_s']:.1f}")
+        title = ", ".join(f"{k} {v}" for k, v in measured.header().items())
+        table = Table("metric", "batch", "edits/s", title=title)
+        for rate in measured.results:
+            batch = "-" if rate.batch_size is None else str(rate.batch_size)
+            table.add_row(rate.metric, batch, f"{rate.edits_per_s:.1f}")
         console.print(table)
-
-
-class _quiet:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
