@@ -1,5 +1,6 @@
-"""Tiny-model fixtures shared by the diffusion tests: one torch thread, a private tiny SD per
-test module, and diffusers' pix2pix-zero pipeline on it (the reference of inversion and edit).
+"""Tiny-model fixtures shared by the diffusion and method tests: one torch thread, private
+tiny models (and their SD) per test module, and diffusers' pix2pix-zero pipeline on that SD
+(the reference of inversion and edit).
 """
 
 from __future__ import annotations
@@ -21,12 +22,19 @@ def one_torch_thread() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def tiny_sd(tiny_profile: Any) -> Any:
-    """The tiny SD on the CPU in float32, loaded for this module alone: its tests install
-    attention processors on the UNet, which must not leak into other modules' models."""
+def module_tiny_models(tiny_profile: Any) -> Any:
+    """LoadedModels of the tiny profile on the CPU in float32, loaded for this module alone
+    (each role on first use): its tests install attention processors on the UNet or change
+    weights, which must not leak into other modules' models."""
     from handsoff_core.models.loading import LoadedModels
 
-    return LoadedModels(tiny_profile, device=torch.device("cpu"), dtype=torch.float32).diffusion()
+    return LoadedModels(tiny_profile, device=torch.device("cpu"), dtype=torch.float32)
+
+
+@pytest.fixture(scope="module")
+def tiny_sd(module_tiny_models: Any) -> Any:
+    """The tiny SD (`SDComponents`) of `module_tiny_models`: this module's alone."""
+    return module_tiny_models.diffusion()
 
 
 @pytest.fixture(scope="module")

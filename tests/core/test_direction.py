@@ -15,47 +15,32 @@ from handsoff_core.diffusion.direction import (
 )
 
 
-@pytest.fixture(scope="module")
-def sd(tiny_profile: Any) -> Any:
-    from handsoff_core.models.loading import LoadedModels
-
-    return LoadedModels(tiny_profile, device=torch.device("cpu"), dtype=torch.float32).diffusion()
-
-
-def test_embeddings_are_the_last_hidden_state_padded_to_77_tokens(sd: Any) -> None:
-    from diffusers import StableDiffusionPipeline
-
-    embeddings = encode_prompts(sd.tokenizer, sd.text_encoder, ["a photo of a cat", "a dog"])
-    hidden = sd.text_encoder.config.hidden_size
+def test_embeddings_are_the_last_hidden_state_padded_to_77_tokens(
+    tiny_sd: Any, pix2pix_zero: Any
+) -> None:
+    embeddings = encode_prompts(
+        tiny_sd.tokenizer, tiny_sd.text_encoder, ["a photo of a cat", "a dog"]
+    )
+    hidden = tiny_sd.text_encoder.config.hidden_size
     assert embeddings.shape == (2, 77, hidden)
     # diffusers' own prompt encoding (what pix2pix-zero's pipeline conditions on) agrees.
-    pipeline: Any = StableDiffusionPipeline(
-        vae=sd.vae,
-        text_encoder=sd.text_encoder,
-        tokenizer=sd.tokenizer,
-        unet=sd.unet,
-        scheduler=sd.scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    expected, _ = pipeline.encode_prompt(["a photo of a cat", "a dog"], "cpu", 1, False)
+    expected, _ = pix2pix_zero.encode_prompt(["a photo of a cat", "a dog"], "cpu", 1, False)
     assert torch.equal(embeddings, expected)
 
 
-def test_mean_embedding_averages_the_captions_of_a_side(sd: Any) -> None:
+def test_mean_embedding_averages_the_captions_of_a_side(tiny_sd: Any) -> None:
     captions = ["a cat on a table", "a photo of a cat", "a small cat"]
-    each = encode_prompts(sd.tokenizer, sd.text_encoder, captions)
-    mean = mean_embedding(sd.tokenizer, sd.text_encoder, captions)
+    each = encode_prompts(tiny_sd.tokenizer, tiny_sd.text_encoder, captions)
+    mean = mean_embedding(tiny_sd.tokenizer, tiny_sd.text_encoder, captions)
     assert mean.shape == (1, 77, each.shape[-1])
     torch.testing.assert_close(mean[0], (each[0] + each[1] + each[2]) / 3, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="at least one caption"):
-        mean_embedding(sd.tokenizer, sd.text_encoder, [])
+        mean_embedding(tiny_sd.tokenizer, tiny_sd.text_encoder, [])
 
 
-def test_direction_is_weight_times_difference(sd: Any) -> None:
-    before = mean_embedding(sd.tokenizer, sd.text_encoder, ["a cat"])
-    after = mean_embedding(sd.tokenizer, sd.text_encoder, ["a cat with a hat"])
+def test_direction_is_weight_times_difference(tiny_sd: Any) -> None:
+    before = mean_embedding(tiny_sd.tokenizer, tiny_sd.text_encoder, ["a cat"])
+    after = mean_embedding(tiny_sd.tokenizer, tiny_sd.text_encoder, ["a cat with a hat"])
     assert torch.equal(edit_direction(before, after, 1.0), after - before)
     assert torch.count_nonzero(edit_direction(before, after, 0.0)) == 0
     torch.testing.assert_close(
@@ -68,14 +53,14 @@ def test_direction_is_weight_times_difference(sd: Any) -> None:
     assert delta[0, 1:6].abs().sum() > 0
 
 
-def test_long_captions_are_truncated_to_77_tokens(sd: Any) -> None:
+def test_long_captions_are_truncated_to_77_tokens(tiny_sd: Any) -> None:
     long_caption = " ".join(["red cat"] * 60)
-    assert count_tokens(sd.tokenizer, long_caption) > 77
-    truncated_ids = sd.tokenizer(long_caption, truncation=True, max_length=77).input_ids
-    truncated = sd.tokenizer.decode(truncated_ids[1:-1])
-    long_embedding = encode_prompts(sd.tokenizer, sd.text_encoder, [long_caption])
+    assert count_tokens(tiny_sd.tokenizer, long_caption) > 77
+    truncated_ids = tiny_sd.tokenizer(long_caption, truncation=True, max_length=77).input_ids
+    truncated = tiny_sd.tokenizer.decode(truncated_ids[1:-1])
+    long_embedding = encode_prompts(tiny_sd.tokenizer, tiny_sd.text_encoder, [long_caption])
     assert long_embedding.shape[1] == 77
     # The last position holds the end token after truncation; positions before it match
     # the prefix's encoding.
-    prefix = encode_prompts(sd.tokenizer, sd.text_encoder, [truncated])
+    prefix = encode_prompts(tiny_sd.tokenizer, tiny_sd.text_encoder, [truncated])
     torch.testing.assert_close(long_embedding[0, :70], prefix[0, :70], rtol=0, atol=1e-5)

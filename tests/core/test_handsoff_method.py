@@ -38,20 +38,12 @@ def fast_params(method: str, **overrides: Any) -> dict[str, Any]:
     return params
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Any:
-    """Tiny tensors: one thread avoids OpenMP spinning on the shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def models(tiny_profile: Any) -> Any:
-    from handsoff_core.models.loading import LoadedModels
-
-    return LoadedModels(tiny_profile, device=torch.device("cpu"), dtype=torch.float32)
+def models(module_tiny_models: Any) -> Any:
+    return module_tiny_models
 
 
 def make(models: Any, method: str = "handsoff", cache: Any = None, **overrides: Any) -> Any:

@@ -16,30 +16,21 @@ STEPS = 4
 GUIDANCE = 5.0
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Any:
-    """Tiny tensors: one thread avoids OpenMP spinning on the shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def sd(tiny_profile: Any) -> Any:
-    """The tiny SD with its text conditioning made 20x stronger.
+def sd(tiny_sd: Any) -> Any:
+    """The module's tiny SD with its text conditioning made 20x stronger.
 
     With random weights the text barely moves the noise prediction, so no unconditional
     embedding could steer the guided pass; a trained model's text does matter.
     """
-    from handsoff_core.models.loading import LoadedModels
-
-    sd = LoadedModels(tiny_profile, device=torch.device("cpu"), dtype=torch.float32).diffusion()
     with torch.no_grad():
-        for name, module in sd.unet.named_modules():
+        for name, module in tiny_sd.unet.named_modules():
             if name.endswith("attn2"):
                 module.to_out[0].weight.mul_(20.0)
-    return sd
+    return tiny_sd
 
 
 @pytest.fixture(scope="module")
