@@ -1,0 +1,1 @@
+"""Tests of flows.evaluation: the evaluation loop, its storage and the stage cache."""

@@ -1,0 +1,1 @@
+"""Tests of flows.orchestration: the Prefect flows under a test harness."""

@@ -1,0 +1,1 @@
+"""Tests of flows.runs: creating runs and their requests."""
