@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import BigInteger, Engine, Integer, SmallInteger, String
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.engine import session_scope
@@ -95,6 +95,16 @@ def _open_outer_transaction(session: Session) -> None:
     dbapi = connection.connection.dbapi_connection
     if dbapi is not None and not dbapi.in_transaction:
         connection.exec_driver_sql("BEGIN")
+
+
+def _database_unwritable(exc: SQLAlchemyError) -> bool:
+    """A database that cannot take any record now (locked, full, read-only, gone) ends the
+    import, through the CLI's one-line error boundary; rejecting every later record instead
+    would wait out one lock timeout each and report good records as bad. What is left is
+    about this record (a constraint, a value the column cannot hold): its rejection."""
+    return isinstance(exc, OperationalError | DisconnectionError) or bool(
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 def _database_reason(item: str, exc: SQLAlchemyError) -> str:
@@ -238,6 +248,8 @@ def import_records(
                     )
                     session.flush()
             except SQLAlchemyError as exc:
+                if _database_unwritable(exc):
+                    raise
                 refused = RejectedRecord(
                     record.external_id, _database_reason(repr(record.external_id), exc)
                 )

@@ -149,13 +149,6 @@ def two_batches(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="import_records (flows/importing.py) catches every SQLAlchemyError of a record's "
-    "savepoint, so a lock taken between two batches rejects each later record as 'refused by "
-    "the database' (exit 3, one busy timeout per record) instead of ending the import (exit 11)",
-)
 def test_a_lock_taken_between_two_batches_ends_the_import(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
