@@ -219,7 +219,7 @@ def create_study(
     gold_ids = _add_gold_items(session, study.id, gold_samples, rng)
 
     # 5. encode every image shown, once, as the page sends it
-    store_display_images(session=session, item_ids=[*regular_ids, *gold_ids], progress=progress)
+    store_display_images(session=session, study_id=study.id, progress=progress)
 
     # 6. assign: regular items round robin with overlap, gold to everyone
     new_annotators = _assign_annotators(

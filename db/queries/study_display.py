@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image as PILImage
-from sqlalchemy import Integer, Select, and_, bindparam, select
+from sqlalchemy import Integer, Select, and_, bindparam, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Assignment, Image, Sample, StudyItem, StudyOption
@@ -42,12 +42,13 @@ Progress = Callable[[int, int], None]  # (items done, items in all)
 
 
 def store_display_images(
-    *, session: Session, item_ids: Sequence[int], progress: Progress | None = None
+    *, session: Session, study_id: int, progress: Progress | None = None
 ) -> int:
-    """Encode and store the three display images of every item in `item_ids`; returns how
+    """Encode and store the three display images of every item of the study; returns how
     many items got them. An item with a missing or unreadable image gets none (logged): its
-    page encodes on the fly and reports the item unavailable, as it always did."""
-    items = session.execute(_images_of_items(item_ids)).all()
+    page encodes on the fly and reports the item unavailable, as it always did. Written with
+    Core inserts, item by item, so a large study's images are never all in memory."""
+    items = session.execute(_images_of_items(study_id)).all()
     stored = 0
     for done, item in enumerate(items, start=1):
         roles = {SOURCE: item.source_image, OPTION_0: item.option_0, OPTION_1: item.option_1}
@@ -57,18 +58,20 @@ def store_display_images(
         except (LookupError, *UNREADABLE) as exc:
             logger.warning("study item %s: no display images stored (%s)", item.item_id, exc)
         else:
-            session.add_all(
-                StudyDisplayImage(item_id=item.item_id, role=role, data=encoded[sha])
-                for role, sha in roles.items()
+            session.execute(
+                insert(StudyDisplayImage),
+                [
+                    {"item_id": item.item_id, "role": role, "data": encoded[sha]}
+                    for role, sha in roles.items()
+                ],
             )
-            session.flush()
             stored += 1
         if progress is not None:
             progress(done, len(items))
     return stored
 
 
-def _images_of_items(item_ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
+def _images_of_items(study_id: int) -> Select[*tuple[Any, ...]]:
     source = aliased(Image)
     option_0, option_1 = aliased(StudyOption), aliased(StudyOption)
     return (
@@ -84,7 +87,7 @@ def _images_of_items(item_ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
         .join(source, source.sha256 == Sample.source_image)
         .join(option_0, and_(option_0.item_id == StudyItem.id, option_0.position == 0))
         .join(option_1, and_(option_1.item_id == StudyItem.id, option_1.position == 1))
-        .where(StudyItem.id.in_(list(item_ids)))
+        .where(StudyItem.study_id == study_id)
         .order_by(StudyItem.id)
     )
 
