@@ -86,11 +86,14 @@ MAGICBRUSH_KINDS = (
     "missing-instruction",
     "dotdot-name",
     "absolute-name",
+    "nul-name",
+    "name-too-long",
     "symlink-file",
     "missing-file",
     "nul-caption",
     "surrogate-caption",
     "session-dotdot",
+    "session-name-too-long",
     "session-slash",
     "session-nul",
     "session-surrogate",
@@ -359,6 +362,8 @@ def _mb_session_id(item: Item, index: int) -> str:
         return ".."
     if kind == "session-slash":
         return f"../s{index}"
+    if kind == "session-name-too-long":  # a folder name no Linux file system can hold
+        return base + "n" * (300 - len(base))
     if kind == "session-nul":
         return _insert(base, "\x00", item.position)
     if kind == "session-surrogate":
@@ -381,6 +386,8 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
     local: dict[str, dict[str, str]] = {}
     for index, item in enumerate(batch):
         kind = item.kind
+        if kind == "session-dotdot" and any(key == ".." for key, _ in sessions):
+            kind = "session-slash"  # ".." again would be a duplicate key, not a new session
         if kind == "duplicate-session":
             if sessions:
                 sessions.append(sessions[-1])  # the same key and value again
@@ -435,6 +442,10 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
             turn["mask"] = "../../../outside/secret.png"
         elif kind == "absolute-name":
             turn["mask"] = str(outside / "secret.png")
+        elif kind == "nul-name":
+            turn["mask"] = _insert(turn["mask"], "\x00", item.position)
+        elif kind == "name-too-long":
+            turn["mask"] = "n" * 300 + ".png"
         elif kind == "symlink-file":
             (session_dir / turn["mask"]).unlink()
             (session_dir / turn["mask"]).symlink_to(outside / "secret.png")

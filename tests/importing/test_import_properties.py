@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -84,6 +85,17 @@ def _has_image(engine: Engine, data: bytes) -> bool:
 
 def _check(engine: Engine, tmp_path: Path, write: Callable[[Path], Written]) -> None:
     root = Path(tempfile.mkdtemp(dir=tmp_path, prefix="example-"))
+    try:
+        _check_example(engine, tmp_path, root, write)
+    finally:
+        # Each example's files go with it: left in place, every later example's walk of
+        # tmp_path grows, and a shrinking run of hundreds of examples crawls for hours.
+        shutil.rmtree(root)
+
+
+def _check_example(
+    engine: Engine, tmp_path: Path, root: Path, write: Callable[[Path], Written]
+) -> None:
     written = write(root)
     name = f"prop-{uuid.uuid4().hex[:8]}"
     databases = {tmp_path / f"handsoff.db{suffix}" for suffix in ("", "-wal", "-shm", "-journal")}
