@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from db.engine import session_scope
+from db.models import MethodConfig
 from db.queries.runs import get_run
 from flows.runs.request import RunRequest, create_run
 from tests.flows.helpers import edit_rows, samples
@@ -48,7 +49,12 @@ def test_evaluate_flow_runs_shards_and_records_the_run(engine: Engine, dataset: 
     assert provenance["shards"]["0/2"]["report"]["done"] > 0
     markdown = _artifact_markdown(f"run-{run_id}")
     assert f"## Run {run_id}: completed" in markdown
-    assert "| identity 47d0fd49 |" in markdown or "| identity " in markdown
+    with session_scope(engine) as session:
+        labels = sorted(config.label for config in session.scalars(select(MethodConfig)))
+    # One row per config (identity and its ground-truth oracle), named by its one label.
+    assert [label.split("@")[0] for label in labels] == ["ground-truth", "identity"]
+    for label in labels:
+        assert f"| {label} | {planned // 2} | 0 | 0 |" in markdown
     # Rerun: nothing to do, same rows.
     rows = edit_rows(engine)
     again = evaluate(run_id)
