@@ -1,0 +1,1 @@
+"""Tests of flows.bench: each benchmark command at its smallest size."""
