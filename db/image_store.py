@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Image
-from db.upsert import insert_ignore
+from db.upsert import insert_ignore_statement
 
 
 class ImageNotFound(LookupError):
@@ -39,7 +39,8 @@ def put_image(*, session: Session, image: PILImage.Image) -> str:
 def put_png(*, session: Session, data: bytes, width: int, height: int, mode: str) -> str:
     digest = sha256_hex(data)
     values = {"sha256": digest, "data": data, "width": width, "height": height, "mode": mode}
-    session.execute(insert_ignore(session, Image).values(**values))
+    connection = session.connection()
+    connection.execute(insert_ignore_statement(connection.dialect.name, Image), values)
     return digest
 
 

@@ -8,6 +8,7 @@ their own `insert` constructs.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,4 +29,18 @@ def dialect_insert(session: Session, model: Any) -> Any:
 def insert_ignore(session: Session, model: Any) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING (any unique constraint)."""
     statement: Insert = dialect_insert(session, model).on_conflict_do_nothing()
+    return statement
+
+
+@lru_cache(maxsize=32)
+def insert_ignore_statement(dialect: str, model: Any) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING for `dialect`, built once: for writes repeated per
+    row (an import stores three images a record), values go in as bound parameters, so the
+    statement is neither rebuilt nor recompiled each time."""
+    if dialect == "postgresql":
+        statement: Insert = postgresql.insert(model).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(model).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"database backend {dialect!r} is not supported")
     return statement

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from handsoff_core.data.records import MAX_INSTRUCTION_CHARS
 from handsoff_core.errors import ConfigError, ImageRejected, InstructionRejected, ItemError
 from handsoff_core.images import DEFAULT_MAX_PIXELS
-from handsoff_core.data.records import MAX_INSTRUCTION_CHARS
 
 if TYPE_CHECKING:
     import torch
