@@ -97,20 +97,37 @@ def register(groups: CommandGroups) -> None:
             fail(str(exc))
         settings = get_settings()
         engine = open_database(settings)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress(
+            "encoding each item's images for display",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        task = bar.add_task("images", total=None)
+
+        def encoded(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
         try:
-            created, links = create_study_with_links(
-                engine=engine,
-                base_url=links_base(settings),
-                run_id=run,
-                methods=split_names(methods),
-                name=name,
-                items=items,
-                overlap=overlap,
-                annotators=split_names(annotators),
-                gold=gold,
-                seed=seed,
-                guidelines=text,
-            )
+            with bar:
+                created, links = create_study_with_links(
+                    engine=engine,
+                    base_url=links_base(settings),
+                    run_id=run,
+                    methods=split_names(methods),
+                    name=name,
+                    items=items,
+                    overlap=overlap,
+                    annotators=split_names(annotators),
+                    gold=gold,
+                    seed=seed,
+                    guidelines=text,
+                    progress=encoded,
+                )
         except StudyError as exc:
             fail(str(exc))
         # The links first: their tokens exist nowhere else, so nothing may fail before them.
