@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from db.base import utcnow
@@ -34,6 +34,22 @@ class RunSummary:
     edits_created: int  # edit rows this run wrote (others may come from earlier runs)
     created_at: datetime
     finished_at: datetime | None
+    flow_run_id: str | None  # the Prefect flow run of its pipeline (see flow_run_id_of)
+
+
+# A run in one of these has not finished: it may be submitted again, cancelled, resumed.
+UNFINISHED = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+def flow_run_id_of(run: Run) -> str | None:
+    """The Prefect flow run of the run's pipeline, from its provenance: recorded when it was
+    submitted and when the pipeline started (`flow_run_id` alone, in runs recorded before
+    the pipeline wrote its own, is the `evaluate` flow's)."""
+    prefect = (run.provenance or {}).get("prefect") or {}
+    if not isinstance(prefect, Mapping):
+        return None
+    value = prefect.get("pipeline_flow_run_id") or prefect.get("flow_run_id")
+    return str(value) if value else None
 
 
 def get_or_create_method_config(
@@ -134,11 +150,78 @@ def set_run_status(
     if status is RunStatus.RUNNING:
         values["started_at"] = utcnow()
         values["finished_at"] = None
-    elif status in (RunStatus.COMPLETED, RunStatus.PARTIAL, RunStatus.FAILED):
+    elif status in (
+        RunStatus.COMPLETED,
+        RunStatus.PARTIAL,
+        RunStatus.FAILED,
+        RunStatus.CANCELLED,
+    ):
         values["finished_at"] = utcnow()
     if counts is not None:
         values["counts"] = dict(counts)
-    session.execute(update(Run).where(Run.id == run_id).values(**values))
+    query = update(Run).where(Run.id == run_id)
+    if status not in (RunStatus.RUNNING, RunStatus.CANCELLED):
+        # A cancelled run stays cancelled until it is resumed (marked running again): the
+        # status its flow run writes while being stopped is not how the run ended.
+        query = query.where(Run.status != RunStatus.CANCELLED.value)
+    session.execute(query.values(**values))
+
+
+def cancel_unfinished_run(*, session: Session, run_id: int, reason: str) -> bool:
+    """Mark the run cancelled if it has not finished (one conditional UPDATE, so a run that
+    completed meanwhile keeps its status); True when it was marked."""
+    updated = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status.in_([status.value for status in UNFINISHED]))
+        .values(status=RunStatus.CANCELLED.value, error=reason, finished_at=utcnow())
+    )
+    return bool(updated.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_unstarted_run(*, session: Session, run_id: int) -> None:
+    """Remove a run that never started and wrote nothing (its submission failed)."""
+    if session.scalar(select(func.count()).where(Edit.run_id == run_id)):
+        raise ValueError(f"run {run_id} has edits: it is kept")
+    session.execute(delete(RunMethodConfig).where(RunMethodConfig.run_id == run_id))
+    session.execute(delete(Run).where(Run.id == run_id, Run.status == RunStatus.PENDING.value))
+
+
+def runs_like(
+    *,
+    session: Session,
+    dataset: str,
+    config_hashes: Sequence[str],
+    profile: str,
+    seed: int,
+    setting: str,
+    selection: Mapping[str, Any],
+    statuses: Sequence[RunStatus] = UNFINISHED,
+) -> list[Run]:
+    """Runs, newest first, in one of `statuses` that ask for exactly this: same dataset,
+    the same set of method configs, profile, seed, setting and sample selection."""
+    wanted = set(config_hashes)
+    candidates = session.scalars(
+        select(Run)
+        .join(Dataset, Dataset.id == Run.dataset_id)
+        .where(
+            Dataset.name == dataset,
+            Run.profile == profile,
+            Run.seed == seed,
+            Run.setting == setting,
+            Run.status.in_([status.value for status in statuses]),
+        )
+        .order_by(Run.id.desc())
+    ).all()
+    matching = []
+    for run in candidates:
+        hashes = session.scalars(
+            select(MethodConfig.config_hash)
+            .join(RunMethodConfig, RunMethodConfig.method_config_id == MethodConfig.id)
+            .where(RunMethodConfig.run_id == run.id)
+        ).all()
+        if set(hashes) == wanted and dict(run.selection or {}) == dict(selection):
+            matching.append(run)
+    return matching
 
 
 def merge_run_provenance(*, session: Session, run_id: int, patch: Mapping[str, Any]) -> None:
@@ -208,6 +291,7 @@ def list_runs(*, session: Session, limit: int = 50) -> list[RunSummary]:
             edits_created=int(created.get(run.id, 0)),
             created_at=run.created_at,
             finished_at=run.finished_at,
+            flow_run_id=flow_run_id_of(run),
         )
         for run, dataset_name in runs
     ]

@@ -12,10 +12,13 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from db.engine import session_scope
 from db.models import Setting
+from db.queries.runs import merge_run_provenance
 from flows.orchestration.context import flow_context, prefect_ids
 from flows.orchestration.evaluate import DEFAULT_SHARD_DEPLOYMENT, evaluate
 from flows.orchestration.import_dataset import import_dataset
+from flows.orchestration.retry_policy import database_retries
 from flows.orchestration.score import score
 from flows.runs.request import RunRequest, create_run
 
@@ -29,6 +32,20 @@ def create_run_task(request: dict[str, Any], database_url: str | None) -> int:
         provenance={"prefect": prefect_ids()},
         profiles_file=context.settings.profiles_file,
     )
+
+
+@task(name="record-pipeline", cache_policy=NO_CACHE, **database_retries(backoff_factor=10))
+def record_pipeline_task(run_id: int, database_url: str | None) -> None:
+    """The pipeline's own flow run (and deployment) in the run's provenance: the flow run a
+    cancel must stop (the `evaluate` subflow records its own id as "flow_run_id")."""
+    ids = prefect_ids()
+    patch = {
+        "pipeline_flow_run_id": ids.get("flow_run_id"),
+        "pipeline_flow_run_name": ids.get("flow_run_name"),
+        "pipeline_deployment_id": ids.get("deployment_id"),
+    }
+    with session_scope(flow_context(database_url).engine) as session:
+        merge_run_provenance(session=session, run_id=run_id, patch={"prefect": patch})
 
 
 @flow(name="evaluation-pipeline")
@@ -78,6 +95,7 @@ def evaluation_pipeline(
         }
         run_id = create_run_task(request, database_url)
         logger.info("created run %d", run_id)
+    record_pipeline_task(run_id, database_url)
     evaluation = evaluate(
         run_id,
         shards=shards,

@@ -1,4 +1,5 @@
-"""`handsoff run`: create (or resume) an evaluation run, evaluate it, score it."""
+"""`handsoff run`: create (or resume) an evaluation run, evaluate it, score it; or, with
+`--submit`, hand it to a worker of the control pool and return at once."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from flows.cli.app import CommandGroups
+    from flows.orchestration.submit import Submission
 
 
 def split_list(text: str | None) -> list[str]:
@@ -102,6 +104,31 @@ def run_and_report(
     return {"run_id": run_id, **digest.as_dict(), "shards": result["evaluation"].get("shards")}
 
 
+def print_submission(submission: Submission) -> None:
+    state = submission.flow_run
+    when = (
+        f" for {state.scheduled_time:%Y-%m-%d %H:%M:%S %Z}"
+        if state.state_type == "SCHEDULED" and state.scheduled_time is not None
+        else ""
+    )
+    if submission.reused:
+        console.print(
+            f"run [bold]{submission.run_id}[/] is already {literal(state.state)}{literal(when)} "
+            f"as flow run {literal(state.name)}: nothing new submitted (`--force` submits "
+            "another)"
+        )
+    else:
+        console.print(
+            f"run [bold]{submission.run_id}[/] submitted to {literal(submission.deployment)}: "
+            f"{literal(state.state)}{literal(when)}"
+        )
+    console.print(f"flow run: {literal(submission.url or state.flow_run_id)}")
+    console.print(
+        f"next: `handsoff runs`, `handsoff cancel {submission.run_id}`, "
+        f"`handsoff report --run {submission.run_id}` once it has completed"
+    )
+
+
 def register(groups: CommandGroups) -> None:
     @groups.root.command("run")
     def run_command(
@@ -145,6 +172,26 @@ def register(groups: CommandGroups) -> None:
         ] = False,
         no_score: Annotated[bool, typer.Option("--no-score", help="Skip the metrics.")] = False,
         device: Annotated[str | None, typer.Option("--device")] = None,
+        submit: Annotated[
+            bool,
+            typer.Option(
+                "--submit", help="Hand the run to a worker of the control pool; return at once."
+            ),
+        ] = False,
+        at: Annotated[
+            str | None,
+            typer.Option("--at", help="With --submit: start at TIME (ISO 8601; local if no zone)."),
+        ] = None,
+        delay: Annotated[
+            str | None, typer.Option("--in", help="With --submit: start after 45s, 30m, 2h ...")
+        ] = None,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="With --submit: submit even if the same run is queued."),
+        ] = False,
+        deployment: Annotated[
+            str, typer.Option("--deployment", help="With --submit: the pipeline deployment.")
+        ] = "evaluation-pipeline/control",
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
         verbose: Annotated[bool, typer.Option("--verbose", help="Show Prefect's logs.")] = False,
     ) -> None:
@@ -155,11 +202,19 @@ def register(groups: CommandGroups) -> None:
         from db.engine import session_scope
         from db.queries.runs import RunNotFound, get_run
         from flows.cli.database import open_database
+        from flows.orchestration.start_time import StartTimeError, start_time
+        from flows.orchestration.submit import SubmitError, submit_run
         from flows.runs.request import RunRequest, RunRequestError, create_run
         from handsoff_core.errors import ConfigError
 
         if dispatch not in ("local", "deployment"):
             fail(f"--dispatch {dispatch!r}: use local or deployment")
+        if not submit and (at is not None or delay is not None or force):
+            fail("--at, --in and --force go with --submit")
+        try:
+            start_at = start_time(at=at, delay=delay) if submit else None
+        except StartTimeError as error:
+            fail(str(error))
         settings = get_settings()
         engine = open_database(settings)
         if resume is not None:
@@ -171,6 +226,7 @@ def register(groups: CommandGroups) -> None:
             except RunNotFound as error:
                 fail(str(error))
             run_id = resume
+            request = None
         else:
             if dataset is None:
                 fail("--dataset is required (or --resume RUN_ID)")
@@ -185,6 +241,33 @@ def register(groups: CommandGroups) -> None:
                 weights=parse_weights(weights),
                 params=parse_params(param),
             )
+        if submit:
+            try:
+                submission = submit_run(
+                    engine=engine,
+                    request=request,
+                    run_id=resume,
+                    start_at=start_at,
+                    force=force,
+                    deployment=deployment,
+                    parameters={
+                        "shards": shards,
+                        "dispatch": dispatch,
+                        "batch_size": batch_size,
+                        "use_sweeps": not no_sweep,
+                        "score_edits": not no_score,
+                        "device": device,
+                    },
+                    profiles_file=settings.profiles_file,
+                )
+            except (SubmitError, RunRequestError, ConfigError, RunNotFound) as error:
+                fail(str(error))
+            if as_json:
+                emit_json(submission.as_dict())
+            else:
+                print_submission(submission)
+            return
+        if request is not None:
             try:
                 run_id = create_run(
                     engine=engine, request=request, profiles_file=settings.profiles_file
