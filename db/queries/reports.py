@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from db import views
-from db.models import Dataset, MethodConfig, Run, Study
+from db.models import Dataset, Edit, MethodConfig, Run, Study
 from db.queries.runs import get_run
 
 
@@ -188,10 +188,16 @@ def done_edit_frame(*, session: Session, run_id: int) -> pd.DataFrame:
 
 
 def run_edit_frame(*, session: Session, run_id: int) -> pd.DataFrame:
-    """Every edit of the run with its status and error (for export)."""
+    """Every edit of the run with its status, error and output image's sha256 (for export:
+    the image is `handsoff export images`'s file of that hash)."""
     edits = views.run_edits
-    columns = [c.name for c in edits.c]
-    return fetch_frame(session, select(edits).where(edits.c.run_id == run_id), columns)
+    columns = [*(c.name for c in edits.c), "image_sha256"]
+    statement = (
+        select(edits, Edit.output_image)
+        .join(Edit, Edit.id == edits.c.edit_id)
+        .where(edits.c.run_id == run_id)
+    )
+    return fetch_frame(session, statement, columns)
 
 
 def run_study_ids(*, session: Session, run_id: int) -> list[int]:

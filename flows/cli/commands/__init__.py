@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "score",  # handsoff score
     "score_images",  # handsoff score-images
     "report",  # handsoff report
+    "export",  # handsoff export images
     "edit",  # handsoff edit (one image, no database)
     # the human study
     "study",  # handsoff study create | add-annotator | list | revoke | app
