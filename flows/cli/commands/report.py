@@ -37,7 +37,9 @@ def register(groups: CommandGroups) -> None:
         out: Annotated[
             Path | None,
             typer.Option(
-                "--out", help="Also write txt/md/html, PNG figures, CSV tables and rows here."
+                "--out",
+                help="Write txt/md/html, PNG figures, CSV tables and rows here (and print "
+                "their paths instead of the report).",
             ),
         ] = None,
         baseline: Annotated[
@@ -87,19 +89,22 @@ def register(groups: CommandGroups) -> None:
 
 
 def render(report: object, format: str, out: Path | None) -> str:
-    """Write the files (with --out) and return what goes to stdout in `format`."""
+    """With --out: write the files and return their paths; else the report in `format`."""
     from flows.report.export import draw_figures, write_report_files
     from flows.report.html import render_html
     from flows.report.model import Report
     from flows.report.render import render_csv, render_markdown, render_text
 
     assert isinstance(report, Report)
-    figures = draw_figures(report) if out is not None or format == "html" else {}
-    figure_files: dict[str, str] = {}
     if out is not None:
-        written = write_report_files(report, out, figures=figures)
-        figure_files = {key: str(out / "figures" / f"{key}.png") for key in figures}
+        # The files are the output: print where they are, not a page of HTML or text.
+        written = write_report_files(report, out)
+        main = [p for p in written if p.parent == out]
+        folders = sorted({p.parent for p in written if p.parent != out})
         console.print(f"wrote {len(written)} files to {literal(out)}")
+        return "".join(f"{path}\n" for path in [*main, *folders])
+    figures = draw_figures(report) if format == "html" else {}
+    figure_files: dict[str, str] = {}
     if format == "markdown":
         return render_markdown(report, figure_files=figure_files)
     if format == "csv":
