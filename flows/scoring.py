@@ -15,10 +15,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from db.engine import session_scope
-from db.models import Sample
+from db.queries.datasets import sample_masks_and_local_captions
 from db.queries.metrics import (
     DoneEdit,
     MetricRow,
@@ -79,12 +79,7 @@ def _sample_extras(
 
     def read() -> dict[int, tuple[str | None, str | None]]:
         with session_scope(engine) as session:
-            rows = session.execute(
-                select(Sample.id, Sample.mask_image, Sample.output_caption_local).where(
-                    Sample.id.in_(list(sample_ids))
-                )
-            )
-            return {row.id: (row.mask_image, row.output_caption_local) for row in rows}
+            return sample_masks_and_local_captions(session=session, sample_ids=sample_ids)
 
     return retry_database(read, what="reading masks and local captions")
 

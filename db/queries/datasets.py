@@ -120,3 +120,16 @@ def list_datasets(*, session: Session) -> list[DatasetSummary]:
         )
         for dataset, samples, sessions, multi in rows
     ]
+
+
+def sample_masks_and_local_captions(
+    *, session: Session, sample_ids: Sequence[int]
+) -> dict[int, tuple[str | None, str | None]]:
+    """{sample id: (mask sha256, local output caption)} for scoring's preservation and
+    local CLIP-T metrics."""
+    rows = session.execute(
+        select(Sample.id, Sample.mask_image, Sample.output_caption_local).where(
+            Sample.id.in_(list(sample_ids))
+        )
+    )
+    return {row.id: (row.mask_image, row.output_caption_local) for row in rows}
