@@ -350,10 +350,10 @@ def write_jsonl(root: Path, batch: list[Item], *, ensure_ascii: bool) -> Written
     return written
 
 
-def _mb_session_id(item: Item, index: int) -> str:
+def _mb_session_id(item: Item, index: int, kind: str) -> str:
+    """The session id of `item` written as `kind` (the builder may have changed its kind)."""
     text = "".join(char for char in item.text if char not in "/\\\x00")
     base = f"s{index}-{text}"
-    kind = item.kind
     if kind == "good-id-at-limit":  # "<session>-1" exactly fills external_id
         return (base + "i" * ID_CHARS)[: ID_CHARS - 2]
     if kind == "long-session":
@@ -404,7 +404,7 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
         if continuing and last is not None and len(last[1]) < 3:
             session_id, turns = last
         else:
-            session_id, turns = _mb_session_id(item, index), []
+            session_id, turns = _mb_session_id(item, index, kind), []
             sessions.append((session_id, turns))
             plain = kind not in _SESSION_KINDS and len(session_id) < ID_CHARS - 3
             last = (session_id, turns) if plain else None
