@@ -105,12 +105,17 @@ def run_and_report(
 
 
 def print_submission(submission: Submission) -> None:
+    from datetime import UTC, datetime, timedelta
+
     state = submission.flow_run
-    when = (
-        f" for {state.scheduled_time:%Y-%m-%d %H:%M:%S %Z}"
-        if state.state_type == "SCHEDULED" and state.scheduled_time is not None
-        else ""
-    )
+    when = ""
+    if state.state_type == "SCHEDULED" and state.scheduled_time is not None:
+        later = state.scheduled_time > datetime.now(UTC) + timedelta(seconds=2)
+        when = (
+            f" for {state.scheduled_time.astimezone():%Y-%m-%d %H:%M:%S %Z}"
+            if later
+            else " (starts when a worker is free)"
+        )
     if submission.reused:
         console.print(
             f"run [bold]{submission.run_id}[/] is already {literal(state.state)}{literal(when)} "
