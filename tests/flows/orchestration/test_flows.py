@@ -16,15 +16,26 @@ from tests.flows.helpers import edit_rows, samples
 pytestmark = pytest.mark.usefixtures("prefect_harness", "flow_settings")
 
 
-def _artifact_markdown(key: str) -> str:
+def _artifact_markdown(key: str, flow_run_id: str) -> str:
+    """The artifact `key` of one flow run: tests share a Prefect server, and other tests'
+    databases have a run with the same id, so the key alone may name another run's."""
+    from uuid import UUID
+
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]),
+            )
         )
-    assert artifacts, f"no artifact {key}"
+    assert artifacts, f"no artifact {key} of flow run {flow_run_id}"
     return str(artifacts[0].data)
 
 
@@ -47,7 +58,7 @@ def test_evaluate_flow_runs_shards_and_records_the_run(engine: Engine, dataset: 
     assert "sha" in provenance["git"] and provenance["prefect"]["flow_run_id"]
     assert set(provenance["shards"]) == {"0/2", "1/2"}
     assert provenance["shards"]["0/2"]["report"]["done"] > 0
-    markdown = _artifact_markdown(f"run-{run_id}")
+    markdown = _artifact_markdown(f"run-{run_id}", provenance["prefect"]["flow_run_id"])
     assert f"## Run {run_id}: completed" in markdown
     with session_scope(engine) as session:
         labels = sorted(config.label for config in session.scalars(select(MethodConfig)))
