@@ -84,6 +84,10 @@ MAGICBRUSH_KINDS = (
     "instruction-number",
     "instruction-null",
     "missing-instruction",
+    "missing-input",
+    "missing-output",
+    "turn-not-an-object",
+    "caption-not-a-string",
     "dotdot-name",
     "absolute-name",
     "nul-name",
@@ -374,6 +378,9 @@ def _mb_session_id(item: Item, index: int, kind: str) -> str:
 _SESSION_KINDS = frozenset(
     kind for kind in MAGICBRUSH_KINDS if kind.startswith("session-") or kind == "long-session"
 )
+# A turn no later turn can chain from: its output file is not named where the next turn
+# would take it from.
+_CHAIN_ENDS = frozenset({"missing-output", "missing-input", "turn-not-an-object"})
 
 
 def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
@@ -382,8 +389,8 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
     outside, secret = _outside(root)
     written = Written(path=folder, outside=secret)
     sessions: list[tuple[str, Any]] = []  # (session id, turns) in file order
-    last: tuple[str, list[dict[str, Any]]] | None = None  # a session a turn may join
-    local: dict[str, dict[str, str]] = {}
+    last: tuple[str, list[Any]] | None = None  # a session a turn may join
+    local: dict[str, dict[str, Any]] = {}
     for index, item in enumerate(batch):
         kind = item.kind
         if kind == "session-dotdot" and any(key == ".." for key, _ in sessions):
@@ -436,8 +443,10 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
             turn["instruction"] = index
         elif kind == "instruction-null":
             turn["instruction"] = None
-        elif kind == "missing-instruction":
-            del turn["instruction"]
+        elif kind in ("missing-instruction", "missing-input", "missing-output"):
+            del turn[kind.removeprefix("missing-")]
+        elif kind == "caption-not-a-string":
+            local.setdefault(session_id, {})[turn["output"]] = index
         elif kind == "dotdot-name":
             turn["mask"] = "../../../outside/secret.png"
         elif kind == "absolute-name":
@@ -458,7 +467,10 @@ def write_magicbrush(root: Path, batch: list[Item], *, as_zip: bool) -> Written:
             )
         else:
             local.setdefault(session_id, {})[turn["output"]] = f"local {item.text}"
-        turns.append(turn)
+        # As released, a turn is an object; the list of its values is the same data unkeyed.
+        turns.append(list(turn.values()) if kind == "turn-not-an-object" else turn)
+        if kind in _CHAIN_ENDS:
+            last = None
         written.names.add(external_id)
         written.records += 1
         if kind.startswith("good"):
