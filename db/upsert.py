@@ -16,14 +16,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 
-def dialect_insert(session: Session, model: Any) -> Any:
-    """An INSERT construct with ON CONFLICT support for the session's backend."""
-    dialect = session.get_bind().dialect.name
+def _insert_for(dialect: str, model: Any) -> Any:
     if dialect == "postgresql":
         return postgresql.insert(model)
     if dialect == "sqlite":
         return sqlite.insert(model)
     raise NotImplementedError(f"database backend {dialect!r} is not supported")
+
+
+def dialect_insert(session: Session, model: Any) -> Any:
+    """An INSERT construct with ON CONFLICT support for the session's backend."""
+    return _insert_for(session.get_bind().dialect.name, model)
 
 
 def insert_ignore(session: Session, model: Any) -> Insert:
@@ -37,10 +40,5 @@ def insert_ignore_statement(dialect: str, model: Any) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING for `dialect`, built once: for writes repeated per
     row (an import stores three images a record), values go in as bound parameters, so the
     statement is neither rebuilt nor recompiled each time."""
-    if dialect == "postgresql":
-        statement: Insert = postgresql.insert(model).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).on_conflict_do_nothing()
-    else:
-        raise NotImplementedError(f"database backend {dialect!r} is not supported")
+    statement: Insert = _insert_for(dialect, model).on_conflict_do_nothing()
     return statement
