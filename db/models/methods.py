@@ -28,6 +28,16 @@ def config_label(method: str, params: Mapping[str, Any], config_hash: str) -> st
     return f"{method}@{config_hash[:8]}{shown}"
 
 
+# A config-hash prefix shorter than this is too easy to mistype into a different config.
+MIN_HASH_PREFIX = 6
+
+
+def named_by(method: str, config_hash: str, *, name: str, prefix: str) -> bool:
+    """Whether the config (`method`, `config_hash`) is what `name@prefix` names, the form a
+    label's first word has (`--methods`, `--baseline`); an empty name matches any method."""
+    return (not name or method == name) and config_hash.startswith(prefix)
+
+
 class MethodConfig(Base):
     __tablename__ = "method_config"
 

@@ -29,6 +29,7 @@ from db.models import (
     StudyOption,
 )
 from db.models.enums import Setting
+from db.models.methods import MIN_HASH_PREFIX, named_by
 from db.queries.study import GOLD_SOURCE, GOLD_TARGET, StudyError
 from db.queries.study_annotators import (
     NewAnnotator,
@@ -41,8 +42,6 @@ from db.queries.study_display import Progress, store_display_images
 from db.queries.study_guidelines import check_guidelines
 
 EDIT_DONE = "done"
-# A config-hash prefix shorter than this is too easy to mistype into a different config.
-MIN_HASH_PREFIX = 6
 # `study.seed` is an INTEGER column (32-bit on PostgreSQL).
 MAX_SEED = 2**31 - 1
 
@@ -86,7 +85,7 @@ def resolve_methods(*, session: Session, run: Run, specs: Sequence[str]) -> list
         matches = [
             config
             for config in configs
-            if (not method or config.method == method) and config.config_hash.startswith(prefix)
+            if named_by(config.method, config.config_hash, name=method, prefix=prefix)
         ]
         if not matches:
             raise StudyError(f"run {run.id} has no method config {spec!r}; it has: {available}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from db.models.methods import MIN_HASH_PREFIX, named_by
 from flows.report import formatting as fmt
 from flows.report.model import Section, Table
 from flows.report.options import ReportInputError, ReportOptions
@@ -39,7 +40,11 @@ def _names(requested: str, method: str, config_hash: str, label: str) -> bool:
     if requested in (method, label):
         return True
     named, at, prefix = requested.partition("@")
-    return bool(at) and named == method and len(prefix) >= 4 and config_hash.startswith(prefix)
+    return (
+        bool(at and named)
+        and len(prefix) >= MIN_HASH_PREFIX
+        and named_by(method, config_hash, name=named, prefix=prefix)
+    )
 
 
 def paired_section(
