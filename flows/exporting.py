@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from db.engine import session_scope
 from db.image_store import get_image_bytes
@@ -91,16 +92,15 @@ class ImageExport:
 
 
 class _Writer:
-    """Writes stored images to files once each, counting them."""
+    """Writes stored images to files, counting them; one read session for the export."""
 
-    def __init__(self, engine: Engine, out: Path) -> None:
-        self.engine, self.out, self.files = engine, out, 0
+    def __init__(self, session: Session, out: Path) -> None:
+        self.session, self.out, self.files = session, out, 0
 
     def write(self, sha256: str, relative: Path) -> str:
         path = self.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        with session_scope(self.engine) as session:
-            path.write_bytes(get_image_bytes(session=session, sha256=sha256))
+        path.write_bytes(get_image_bytes(session=self.session, sha256=sha256))
         self.files += 1
         return relative.as_posix()
 
@@ -199,17 +199,18 @@ def export_images(
         metrics = edit_metric_values(session=session, edit_ids=[e.edit_id for e in stored])
     edits = {(e.sample_id, e.method_config_id): e for e in stored}
     out.mkdir(parents=True, exist_ok=True)
-    writer = _Writer(engine, out)
     result = ImageExport(run_id=run_id, layout=cast(Layout, layout), out=out, edits=len(stored))
     paths: dict[int, str] = {}
-    for config in plan.configs:
-        on_config(config.label)
-        if layout == "magicbrush":
-            result.left_out[config.label] = _magicbrush(writer, plan, config, edits, paths)
-        else:
-            _folder(writer, plan, config, edits, paths)
-    if layout == "folder":
-        _inputs_and_targets(writer, plan)
+    with session_scope(engine) as session:
+        writer = _Writer(session, out)
+        for config in plan.configs:
+            on_config(config.label)
+            if layout == "magicbrush":
+                result.left_out[config.label] = _magicbrush(writer, plan, config, edits, paths)
+            else:
+                _folder(writer, plan, config, edits, paths)
+        if layout == "folder":
+            _inputs_and_targets(writer, plan)
     labels = {c.id: c.label for c in plan.configs}
     samples = {s.id: s for s in plan.samples}
     rows = [
