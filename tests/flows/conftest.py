@@ -27,6 +27,7 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 from sqlalchemy import Engine
 
+from db.engine import make_engine
 from tests.flows.helpers import import_synthetic
 
 
@@ -64,3 +65,24 @@ def synthetic_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dataset(engine: Engine, synthetic_dir: Path) -> str:
     """The synthetic benchmark imported as dataset "syn"."""
     return import_synthetic(engine, synthetic_dir, name="syn")
+
+
+@pytest.fixture
+def cli_engine(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sqlite_template: Path,
+    tiny_models_dir: Path,
+    synthetic_dir: Path,
+) -> Engine:
+    """A migrated SQLite database with the synthetic dataset "syn", set as the CLI's."""
+    path = tmp_path / "cli.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("HANDSOFF_DATABASE_URL", url)
+    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HANDSOFF_MODELS_DIR", str(tiny_models_dir))
+    monkeypatch.setenv("HANDSOFF_DEVICE", "cpu")
+    engine = make_engine(url)
+    import_synthetic(engine, synthetic_dir, name="syn")
+    return engine

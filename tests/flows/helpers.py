@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from db.engine import session_scope
 from db.models import Edit, Image, Sample
+from flows.cli.app import build_app
 from flows.importing import import_dataset_path
 
 
@@ -49,3 +51,9 @@ def image_count(engine: Engine) -> int:
 
 def keys(rows: Sequence[Edit]) -> list[tuple[int, int, int, str]]:
     return [(row.sample_id, row.method_config_id, row.seed, row.setting) for row in rows]
+
+
+def invoke_cli(*args: str) -> tuple[int, str]:
+    """`handsoff ARGS` in process: (exit code, stdout and stderr)."""
+    result = CliRunner().invoke(build_app(), list(args))
+    return result.exit_code, result.output

@@ -4,43 +4,13 @@ written; one real run through Prefect with JSON output."""
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
-from db.engine import make_engine, session_scope
+from db.engine import session_scope
 from db.models import Edit, MethodConfig, Run
-from flows.cli.app import build_app
-from tests.flows.helpers import import_synthetic
-
-
-@pytest.fixture
-def cli_engine(
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    sqlite_template: Path,
-    tiny_models_dir: Path,
-    synthetic_dir: Path,
-) -> Engine:
-    """A migrated SQLite database with the synthetic dataset "syn", set as the CLI's."""
-    path = tmp_path / "cli.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("HANDSOFF_DATABASE_URL", url)
-    monkeypatch.setenv("HANDSOFF_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("HANDSOFF_MODELS_DIR", str(tiny_models_dir))
-    monkeypatch.setenv("HANDSOFF_DEVICE", "cpu")
-    engine = make_engine(url)
-    import_synthetic(engine, synthetic_dir, name="syn")
-    return engine
-
-
-def _invoke(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(build_app(), list(args))
-    return result.exit_code, result.output
+from tests.flows.helpers import invoke_cli
 
 
 def _counts(engine: Engine) -> tuple[int, int, int]:
@@ -79,31 +49,31 @@ def test_run_refuses_bad_input_and_writes_nothing(
     cli_engine: Engine, args: list[str], message: str
 ) -> None:
     before = _counts(cli_engine)
-    code, output = _invoke("run", *args)
+    code, output = invoke_cli("run", *args)
     assert code == 1
     assert message in " ".join(output.split())
     assert _counts(cli_engine) == before
 
 
 def test_score_and_runs_of_nothing(cli_engine: Engine) -> None:
-    code, output = _invoke("score", "--run", "3")
+    code, output = invoke_cli("score", "--run", "3")
     assert code == 1 and "no run with id 3 (there are no runs yet)" in output
-    code, output = _invoke("score", "--run", "3", "--metrics", "l1,fid")
+    code, output = invoke_cli("score", "--run", "3", "--metrics", "l1,fid")
     assert code == 1 and "unknown metric(s) ['fid']" in output
-    code, output = _invoke("runs")
+    code, output = invoke_cli("runs")
     assert code == 0 and "no runs yet" in output
 
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_run_through_prefect_then_list(cli_engine: Engine) -> None:
-    code, output = _invoke(
+    code, output = invoke_cli(
         "run", "--dataset", "syn", "--methods", "identity", "--limit", "2", "--no-score", "--json"
     )
     assert code == 0, output
     payload = json.loads(output)
     assert (payload["status"], payload["planned"], payload["done"]) == ("completed", 4, 4)
     assert [config["method"] for config in payload["configs"]] == ["identity", "ground-truth"]
-    code, output = _invoke("runs", "--json")
+    code, output = invoke_cli("runs", "--json")
     (run,) = json.loads(output)
     assert (run["id"], run["status"], run["counts"]["done"], run["edits_created"]) == (
         payload["run_id"],
@@ -111,7 +81,7 @@ def test_run_through_prefect_then_list(cli_engine: Engine) -> None:
         4,
         4,
     )
-    code, output = _invoke("score", "--run", str(payload["run_id"]), "--metrics", "l1", "--json")
+    code, output = invoke_cli("score", "--run", str(payload["run_id"]), "--metrics", "l1", "--json")
     assert code == 0, output
     scored = json.loads(output)
     assert scored["score"]["scored"] == 4

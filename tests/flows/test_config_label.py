@@ -13,7 +13,7 @@ from db.models.methods import config_label
 from db.queries.study_admin import list_studies
 from db.queries.study_items_admin import admin_item
 from flows.report.assemble import build_report
-from tests.flows.test_cli import _invoke, cli_engine  # noqa: F401  (the fixture)
+from tests.flows.helpers import invoke_cli
 
 
 def test_the_label_shows_the_method_the_hash_and_a_numeric_weight_only() -> None:
@@ -28,9 +28,9 @@ def test_the_label_shows_the_method_the_hash_and_a_numeric_weight_only() -> None
 
 
 def test_one_config_has_one_label_in_the_cli_the_admin_page_and_the_report(
-    cli_engine: Engine,  # noqa: F811
+    cli_engine: Engine,
 ) -> None:
-    code, output = _invoke(
+    code, output = invoke_cli(
         "run", "--dataset", "syn", "--methods", "identity", "--limit", "3", "--no-score", "--json"
     )
     assert code == 0, output
@@ -40,12 +40,12 @@ def test_one_config_has_one_label_in_the_cli_the_admin_page_and_the_report(
     assert set(expected) == {"identity", "ground-truth"}
     assert {c["method"]: c["label"] for c in run["configs"]} == expected
 
-    code, output = _invoke("runs", "--json")
+    code, output = invoke_cli("runs", "--json")
     assert code == 0, output
     (listed,) = json.loads(output)
     assert sorted(listed["counts"]["by_config"]) == sorted(expected.values())
 
-    code, output = _invoke(
+    code, output = invoke_cli(
         "study",
         "create",
         "--run",

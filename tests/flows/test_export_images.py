@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from flows.report.assemble import build_report
 from flows.report.options import ReportOptions
-from tests.flows.test_cli import _invoke, cli_engine  # noqa: F401  (the fixture)
+from tests.flows.helpers import invoke_cli
 
 
 def _digits(name: str) -> int:
@@ -62,16 +62,16 @@ def _pixels(path: Path) -> bytes:
 
 
 def test_magicbrush_layout_reads_back_and_the_index_names_each_file(
-    cli_engine: Engine,  # noqa: F811
+    cli_engine: Engine,
     tmp_path: Path,
 ) -> None:
-    code, output = _invoke(
+    code, output = invoke_cli(
         "run", "--dataset", "syn", "--methods", "identity", "--limit", "6", "--no-score", "--json"
     )
     assert code == 0, output
     run = json.loads(output)
     out = tmp_path / "export"
-    code, output = _invoke("export", "images", str(out), "--run", str(run["run_id"]), "--json")
+    code, output = invoke_cli("export", "images", str(out), "--run", str(run["run_id"]), "--json")
     assert code == 0, output
     exported = json.loads(output)
     labels = {c["method"]: c["label"] for c in run["configs"]}
@@ -102,19 +102,21 @@ def test_magicbrush_layout_reads_back_and_the_index_names_each_file(
                 assert _pixels(generated) == _pixels(gold.parent / f"{gold.parent.name}-input.png")
 
 
-def test_folder_layout_and_refusals(cli_engine: Engine, tmp_path: Path) -> None:  # noqa: F811
-    code, output = _invoke(
+def test_folder_layout_and_refusals(cli_engine: Engine, tmp_path: Path) -> None:
+    code, output = invoke_cli(
         "run", "--dataset", "syn", "--methods", "identity", "--limit", "2", "--no-score", "--json"
     )
     run_id = json.loads(output)["run_id"]
     out = tmp_path / "flat"
-    code, output = _invoke("export", "images", str(out), "--run", str(run_id), "--layout", "folder")
+    code, output = invoke_cli(
+        "export", "images", str(out), "--run", str(run_id), "--layout", "folder"
+    )
     assert code == 0, output
     pngs = sorted(p.relative_to(out).parts[0] for p in out.rglob("*.png"))
     assert {"input", "target"} <= set(pngs) and len([p for p in pngs if "@" in p]) == 4
-    code, output = _invoke("export", "images", str(out), "--run", str(run_id))
+    code, output = invoke_cli("export", "images", str(out), "--run", str(run_id))
     assert code != 0 and "is not an empty folder" in output
-    code, output = _invoke(
+    code, output = invoke_cli(
         "export", "images", str(tmp_path / "x"), "--run", str(run_id), "--layout", "zip"
     )
     assert code != 0 and "unknown layout 'zip'" in output
